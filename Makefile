@@ -1,0 +1,60 @@
+# PyTorch, step by step: one-command set-up, build and test.
+#   make book     set up everything, then build the static site into _build/html
+#   make test     set up everything, then run unit tests, strict nbval on every notebook, and a book build
+#   make execute  re-execute notebooks in place (NB=notebooks/Chapter01.ipynb for one), printing wall times
+#   make bench    trainer benchmark (installs the bench extra)
+#   make clean    remove build outputs and logs (keeps .venv)
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+NB ?= $(sort $(wildcard notebooks/Chapter*.ipynb))
+export HF_HUB_OFFLINE := 1
+export HF_DATASETS_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export PYTHONHASHSEED := 0
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+# Tests and kernels refuse outside network connections (see tests/netguard/sitecustomize.py).
+GUARD := PYTHONPATH=$(CURDIR)/tests/netguard BOOK_NETGUARD=1
+
+.PHONY: setup book test execute bench clean site-test dot
+
+setup: $(STAMP) dot
+
+$(STAMP): requirements.txt pyproject.toml
+	@echo ">>> creating $(VENV) and installing the pinned requirements"
+	@start=$$(date +%s); \
+	[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV); \
+	$(BIN)/python -m pip install -q -r requirements.txt && \
+	$(BIN)/python -m pip install -q --no-deps --no-build-isolation -e . && \
+	echo ">>> environment ready in $$(( $$(date +%s) - start )) s"
+	@touch $(STAMP)
+
+dot:
+	@command -v dot >/dev/null 2>&1 || { \
+	  echo ">>> installing graphviz (the dot binary) for torchviz"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq graphviz >/dev/null; }
+
+book: setup
+	$(BIN)/jupyter-book build . -W -n --keep-going
+	@echo ">>> open $(CURDIR)/_build/html/index.html"
+
+test: setup
+	$(GUARD) $(BIN)/python -m pytest tests notebooks --nbval --sanitize-with tests/sanitize.cfg \
+	  -n 2 --dist loadfile --durations=25 -o cache_dir=/tmp/pytest-cache
+
+execute: setup
+	@$(GUARD) $(BIN)/python tests/execute_notebooks.py $(NB)
+
+site-test: book
+	$(BIN)/python -m pytest tests/site
+
+bench: setup
+	$(BIN)/python -m pip install -q -e '.[bench]'
+	$(BIN)/python bench/run_bench.py
+
+clean:
+	rm -rf _build notebooks/runs notebooks/*.pth /tmp/pytest-cache
+	find . -name __pycache__ -not -path './.venv/*' -prune -exec rm -rf {} +

@@ -1,0 +1,301 @@
+"""StepByStep v0 (chapter 2.1): a small, readable trainer for PyTorch models.
+
+It owns the model, the loss function and the optimizer, and gives the training loop of chapter 2
+a home: mini-batches over a training and an optional validation loader, per-epoch losses,
+TensorBoard logging, checkpoints that resume exactly, and predictions on NumPy input.
+
+Later versions (v1 ... v4) subclass this one. They extend it through three small hooks that do
+nothing here: ``_after_backward`` (v4 clips gradients there), ``_on_train_batch_end`` and
+``_on_epoch_end`` (v3 steps learning-rate schedulers there).
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+import warnings
+from datetime import datetime
+from pathlib import Path
+from typing import Callable, Iterable
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+__all__ = ["StepByStep"]
+
+# Trainings with at least this many mini-batch steps show a progress bar unless told otherwise.
+PROGRESS_MIN_STEPS = 2000
+
+
+class StepByStep:
+    """Train, validate, checkpoint and use a PyTorch model.
+
+    Example::
+
+        sbs = StepByStep(model, nn.MSELoss(), optim.SGD(model.parameters(), lr=0.1))
+        sbs.set_loaders(train_loader, val_loader)
+        sbs.train(n_epochs=200)
+        fig = sbs.plot_losses()
+    """
+
+    def __init__(self, model: nn.Module, loss_fn: Callable, optimizer: torch.optim.Optimizer):
+        if not isinstance(model, nn.Module):
+            raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}.")
+        if not callable(loss_fn):
+            raise TypeError("loss_fn must be callable, e.g. nn.MSELoss() (note the parentheses).")
+        if not isinstance(optimizer, torch.optim.Optimizer):
+            raise TypeError("optimizer must be a torch.optim.Optimizer built on the model's "
+                            f"parameters, e.g. optim.SGD(model.parameters(), lr=0.1); "
+                            f"got {type(optimizer).__name__}.")
+        self.model = model
+        self.loss_fn = loss_fn
+        self.optimizer = optimizer
+        self.device = "cuda" if torch.cuda.is_available() else "cpu"
+        self.model.to(self.device)
+
+        self.train_loader = None
+        self.val_loader = None
+        self.writer = None
+
+        self.losses: list[float] = []
+        self.val_losses: list[float] = []
+        self.total_epochs = 0
+
+        self.train_step_fn = self._make_train_step_fn()
+        self.val_step_fn = self._make_val_step_fn()
+
+    # ------------------------------------------------------------------ set-up
+    def to(self, device: str | torch.device) -> None:
+        """Send the model to ``device``; fall back to the best available device if that fails."""
+        try:
+            self.model.to(device)
+            self.device = device
+        except (RuntimeError, AssertionError):
+            self.device = "cuda" if torch.cuda.is_available() else "cpu"
+            print(f"Couldn't send the model to {device}, sending it to {self.device} instead.")
+            self.model.to(self.device)
+
+    def set_loaders(self, train_loader: Iterable, val_loader: Iterable | None = None) -> None:
+        """Store the training loader and, optionally, the validation loader."""
+        for name, loader in (("train_loader", train_loader), ("val_loader", val_loader)):
+            if loader is None and name == "val_loader":
+                continue
+            if loader is None or not hasattr(loader, "__iter__"):
+                raise TypeError(f"{name} must be an iterable of (features, labels) mini-batches, "
+                                f"such as a torch.utils.data.DataLoader; got {loader!r}.")
+        self.train_loader = train_loader
+        self.val_loader = val_loader
+
+    def set_tensorboard(self, name: str, folder: str = "runs") -> None:
+        """Log to TensorBoard in ``folder/name_YYYYmmddHHMMSS``."""
+        from torch.utils.tensorboard import SummaryWriter  # imported late: it is slow to import
+
+        if not name or not isinstance(name, str):
+            raise ValueError("name must be a non-empty string naming the experiment.")
+        suffix = datetime.now().strftime("%Y%m%d%H%M%S")
+        self.writer = SummaryWriter(f"{folder}/{name}_{suffix}")
+
+    # ------------------------------------------------------------- the steps
+    def _make_train_step_fn(self) -> Callable:
+        """Build the function that performs one training step on a mini-batch."""
+
+        def perform_train_step_fn(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+            self.model.train()
+            yhat = self.model(x)
+            loss = self.loss_fn(yhat, y)
+            loss.backward()
+            self._after_backward()
+            # self.optimizer is looked up on every call, so set_optimizer takes effect at once
+            self.optimizer.step()
+            self.optimizer.zero_grad()
+            # a detached tensor, not loss.item(): no device-to-host sync on every step
+            return loss.detach()
+
+        return perform_train_step_fn
+
+    def _make_val_step_fn(self) -> Callable:
+        """Build the function that computes the loss on a mini-batch without updating anything."""
+
+        def perform_val_step_fn(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+            self.model.eval()
+            yhat = self.model(x)
+            loss = self.loss_fn(yhat, y)
+            return loss.detach()
+
+        return perform_val_step_fn
+
+    def _mini_batch(self, validation: bool = False) -> float | None:
+        """Run one epoch over the training (or validation) loader and return the mean loss."""
+        if validation:
+            data_loader, step_fn = self.val_loader, self.val_step_fn
+        else:
+            data_loader, step_fn = self.train_loader, self.train_step_fn
+        if data_loader is None:
+            return None
+
+        n_batches = len(data_loader)
+        batch_losses = []
+        for i, (x_batch, y_batch) in enumerate(data_loader):
+            x_batch = x_batch.to(self.device, non_blocking=True)
+            y_batch = y_batch.to(self.device, non_blocking=True)
+            batch_losses.append(step_fn(x_batch, y_batch))
+            if not validation:
+                self._on_train_batch_end((i + 1) / n_batches)
+        if not batch_losses:
+            raise RuntimeError("The loader yielded no mini-batches; is the dataset empty?")
+        # one host sync per epoch; float64 for the same mean as np.mean over Python floats
+        return torch.stack(batch_losses).double().mean().item()
+
+    # hooks for later versions -------------------------------------------------
+    def _after_backward(self) -> None:
+        """Called after ``loss.backward()`` and before ``optimizer.step()`` (v4 clips here)."""
+
+    def _on_train_batch_end(self, frac_epoch: float) -> None:
+        """Called after every training mini-batch (v3 steps mini-batch schedulers here)."""
+
+    def _on_epoch_end(self, val_loss: float | None) -> None:
+        """Called after each epoch's validation (v3 steps epoch schedulers here)."""
+
+    # -------------------------------------------------------------- training
+    def set_seed(self, seed: int = 42) -> None:
+        """Seed torch and NumPy and make cuDNN deterministic."""
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+            raise ValueError(f"seed must be a non-negative integer, got {seed!r}.")
+        torch.backends.cudnn.deterministic = True
+        torch.backends.cudnn.benchmark = False
+        torch.manual_seed(seed)
+        np.random.seed(seed)
+
+    def train(self, n_epochs: int, seed: int = 42, progress: bool | None = None) -> None:
+        """Train for ``n_epochs`` epochs, recording training and validation losses.
+
+        ``progress``: show a progress bar (``None`` shows one for trainings of at least
+        ``PROGRESS_MIN_STEPS`` mini-batches).
+        """
+        if isinstance(n_epochs, bool) or not isinstance(n_epochs, (int, np.integer)) \
+                or n_epochs < 1:
+            raise ValueError(f"n_epochs must be a positive integer, got {n_epochs!r}.")
+        if self.train_loader is None:
+            raise RuntimeError("There is no training loader: call "
+                               "set_loaders(train_loader, val_loader) before train().")
+        self.set_seed(seed)
+
+        if progress is None:
+            try:
+                progress = n_epochs * len(self.train_loader) >= PROGRESS_MIN_STEPS
+            except TypeError:  # a loader without a length
+                progress = False
+        epochs = tqdm(range(n_epochs), desc="Epochs", disable=not progress)
+        for _ in epochs:
+            self.total_epochs += 1
+            loss = self._mini_batch(validation=False)
+            self.losses.append(loss)
+
+            with torch.no_grad():
+                val_loss = self._mini_batch(validation=True)
+            if val_loss is not None:
+                self.val_losses.append(val_loss)
+
+            self._on_epoch_end(val_loss)
+
+            if self.writer is not None:
+                scalars = {"training": loss}
+                if val_loss is not None:
+                    scalars["validation"] = val_loss
+                self.writer.add_scalars(main_tag="loss", tag_scalar_dict=scalars,
+                                        global_step=self.total_epochs)
+        if self.writer is not None:
+            self.writer.flush()
+
+    # ----------------------------------------------------------- checkpoints
+    def _checkpoint_dict(self) -> dict:
+        """Everything a checkpoint holds; subclasses add their own state."""
+        return {"epoch": self.total_epochs,
+                "model_state_dict": self.model.state_dict(),
+                "optimizer_state_dict": self.optimizer.state_dict(),
+                "loss": [float(v) for v in self.losses],
+                "val_loss": [float(v) for v in self.val_losses]}
+
+    def _restore_checkpoint(self, checkpoint: dict) -> None:
+        """Put the state saved by ``_checkpoint_dict`` back in place."""
+        self.model.load_state_dict(checkpoint["model_state_dict"])
+        self.optimizer.load_state_dict(checkpoint["optimizer_state_dict"])
+        self.total_epochs = checkpoint["epoch"]
+        self.losses = list(checkpoint["loss"])
+        self.val_losses = list(checkpoint["val_loss"])
+
+    def save_checkpoint(self, filename: str | os.PathLike) -> None:
+        """Save model, optimizer, epoch count and losses; the file is replaced atomically."""
+        path = Path(filename)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # write next to the target, then rename: a crash never leaves a half-written checkpoint
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                torch.save(self._checkpoint_dict(), f)
+            os.replace(tmp, path)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.remove(tmp)
+            raise
+
+    def load_checkpoint(self, filename: str | os.PathLike) -> None:
+        """Restore a checkpoint written by ``save_checkpoint`` (loaded with weights_only=True)."""
+        path = Path(filename)
+        if not path.is_file():
+            raise FileNotFoundError(f"No checkpoint at {str(path)!r}; save one first with "
+                                    "save_checkpoint(filename).")
+        checkpoint = torch.load(path, map_location=self.device, weights_only=True)
+        try:
+            self._restore_checkpoint(checkpoint)
+        except (KeyError, RuntimeError, ValueError) as err:
+            raise ValueError(f"{str(path)!r} does not match this model/optimizer: {err}") from err
+        self.model.train()  # ready to resume training
+
+    # ------------------------------------------------------------ using it
+    def predict(self, x) -> np.ndarray:
+        """Return the model's output for ``x`` (NumPy array, list or tensor) as a NumPy array."""
+        x_tensor = torch.as_tensor(np.asarray(x) if not torch.is_tensor(x) else x).float()
+        self.model.eval()
+        try:
+            with torch.no_grad():
+                yhat = self.model(x_tensor.to(self.device))
+        except RuntimeError as err:
+            raise ValueError(f"The model cannot take an input of shape {tuple(x_tensor.shape)}; "
+                             f"check the number of features. PyTorch said: {err}") from err
+        finally:
+            self.model.train()
+        return yhat.detach().cpu().numpy()
+
+    def plot_losses(self):
+        """Plot the training and validation losses per epoch (log scale) and return the figure."""
+        if not self.losses:
+            raise RuntimeError("Nothing to plot yet: call train(n_epochs) first.")
+        fig, ax = plt.subplots(figsize=(10, 4))
+        epochs = np.arange(1, len(self.losses) + 1)
+        ax.plot(epochs, self.losses, label="Training Loss", c="b")
+        if self.val_losses:
+            ax.plot(np.arange(1, len(self.val_losses) + 1), self.val_losses,
+                    label="Validation Loss", c="r")
+        ax.set_yscale("log")
+        ax.set_xlabel("Epochs")
+        ax.set_ylabel("Loss")
+        ax.legend()
+        fig.tight_layout()
+        return fig
+
+    def add_graph(self) -> None:
+        """Log the model's graph to TensorBoard, tracing it with one training mini-batch."""
+        if self.writer is None:
+            raise RuntimeError("No TensorBoard writer: call set_tensorboard(name) first.")
+        if self.train_loader is None:
+            raise RuntimeError("add_graph needs a mini-batch to trace the model: call "
+                               "set_loaders(train_loader) first.")
+        x_sample, _ = next(iter(self.train_loader))
+        with warnings.catch_warnings():
+            # add_graph traces the model with torch.jit, which now warns that it is deprecated;
+            # TensorBoard offers no other way to draw the graph, so the warning is just noise here
+            warnings.filterwarnings("ignore", category=FutureWarning, module=r"torch\.jit")
+            self.writer.add_graph(self.model, x_sample.to(self.device))

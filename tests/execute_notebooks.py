@@ -1,0 +1,77 @@
+"""Re-execute notebooks in place with the pinned environment and report each one's wall time.
+
+Usage: python tests/execute_notebooks.py notebooks/Chapter00.ipynb [more.ipynb ...]
+The table is printed and saved as JSON in ``book/timings.json`` (merged with earlier runs), from
+which ``book/timings.md`` is rewritten.
+"""
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+NBCONVERT = [
+    sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute", "--inplace",
+    "--ExecutePreprocessor.record_timing=False", "--ExecutePreprocessor.timeout=1200",
+    "--ClearMetadataPreprocessor.enabled=True",
+    "--ClearMetadataPreprocessor.clear_notebook_metadata=False",
+    "--ClearMetadataPreprocessor.preserve_cell_metadata_mask=tags",
+]
+
+
+def machine() -> str:
+    """A one-line description of where the timings were taken."""
+    try:
+        import torch
+        device = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "CPU only"
+        threads = torch.get_num_threads()
+    except ImportError:  # pragma: no cover
+        device, threads = "unknown", "?"
+    return f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, " \
+           f"torch threads {threads}, {device}"
+
+
+def write_page(results: dict) -> None:
+    """Rewrite book/timings.md from the merged results."""
+    lines = ["# How long each chapter takes", "",
+             "Wall time of `make execute` for each notebook (all cells, kernel start included), "
+             "measured with the pinned environment. The budget is 3 minutes a chapter on a 2-core "
+             "CPU (8 for chapter 11).", "",
+             "| notebook | seconds | machine | date |", "|---|---:|---|---|"]
+    for name in sorted(results):
+        r = results[name]
+        lines.append(f"| {name} | {r['seconds']:.0f} | {r['machine']} | {r['date']} |")
+    (ROOT / "book" / "timings.md").write_text("\n".join(lines) + "\n")
+
+
+def main(paths: list[str]) -> int:
+    """Execute each notebook, print its time, and return a non-zero code if any failed."""
+    store = ROOT / "book" / "timings.json"
+    results = json.loads(store.read_text()) if store.exists() else {}
+    failed = []
+    where = machine()
+    for path in paths:
+        nb = Path(path)
+        start = time.perf_counter()
+        proc = subprocess.run(NBCONVERT + [nb.name], cwd=nb.parent, capture_output=True, text=True)
+        seconds = time.perf_counter() - start
+        status = "ok" if proc.returncode == 0 else "FAILED"
+        print(f"{nb.name:32s} {seconds:7.1f} s  {status}", flush=True)
+        if proc.returncode != 0:
+            print(proc.stderr[-4000:], file=sys.stderr)
+            failed.append(nb.name)
+            continue
+        results[nb.name] = {"seconds": round(seconds, 1), "machine": where,
+                            "date": time.strftime("%Y-%m-%d")}
+    store.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
+    write_page(results)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
