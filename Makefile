@@ -3,6 +3,7 @@
 #   make test     set up everything, then run unit tests, strict nbval on every notebook, and a book build
 #   make execute  re-execute notebooks in place (NB=notebooks/Chapter01.ipynb for one), printing wall times
 #   make bench    trainer benchmark (installs the bench extra)
+#   make site-test  build the site and check every page in headless Chromium (part of make test)
 #   make clean    remove build outputs and logs (keeps .venv)
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -18,9 +19,9 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 # Tests and kernels refuse outside network connections (see tests/netguard/sitecustomize.py).
 GUARD := PYTHONPATH=$(CURDIR)/tests/netguard BOOK_NETGUARD=1
 
-.PHONY: setup book test execute bench clean site-test dot
+.PHONY: setup book test execute bench clean site-test system-deps
 
-setup: $(STAMP) dot
+setup: $(STAMP) system-deps
 
 $(STAMP): requirements.txt pyproject.toml
 	@echo ">>> creating $(VENV) and installing the pinned requirements"
@@ -31,25 +32,30 @@ $(STAMP): requirements.txt pyproject.toml
 	echo ">>> environment ready in $$(( $$(date +%s) - start )) s"
 	@touch $(STAMP)
 
-dot:
-	@command -v dot >/dev/null 2>&1 || { \
-	  echo ">>> installing graphviz (the dot binary) for torchviz"; \
+# graphviz's `dot` draws chapter 1's computation graphs; headless Chromium runs the site tests.
+system-deps:
+	@missing=""; command -v dot >/dev/null 2>&1 || missing="$$missing graphviz"; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	if [ -n "$$missing" ]; then \
+	  echo ">>> installing$$missing with apt-get"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq graphviz >/dev/null; }
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
 
 book: setup
 	$(BIN)/jupyter-book build . -W -n --keep-going
 	@echo ">>> open $(CURDIR)/_build/html/index.html"
 
 test: setup
-	$(GUARD) $(BIN)/python -m pytest tests notebooks --nbval --sanitize-with tests/sanitize.cfg \
+	$(GUARD) $(BIN)/python -m pytest tests notebooks --nbval --nbval-sanitize-with tests/sanitize.cfg \
 	  -n 2 --dist loadfile --durations=25 -o cache_dir=/tmp/pytest-cache
 
 execute: setup
 	@$(GUARD) $(BIN)/python tests/execute_notebooks.py $(NB)
 
-site-test: book
-	$(BIN)/python -m pytest tests/site
+site-test: setup
+	$(BIN)/python -m pytest tests/test_site.py -p no:cacheprovider
 
 bench: setup
 	$(BIN)/python -m pip install -q -e '.[bench]'
