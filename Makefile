@@ -58,7 +58,7 @@ site-test: setup
 	$(BIN)/python -m pytest tests/test_site.py -p no:cacheprovider
 
 bench: setup
-	$(BIN)/python -m pip install -q -e '.[bench]'
+	$(BIN)/python -m pip install -q -r bench/requirements.txt
 	$(BIN)/python bench/run_bench.py
 
 clean:
