@@ -1,0 +1,58 @@
+"""Every chapter notebook follows the book's conventions (see DESIGN.md)."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("Chapter*.ipynb"))
+TAG = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["branch"]
+
+
+def cells(path: Path) -> list[dict]:
+    return json.loads(path.read_text())["cells"]
+
+
+def source(cell: dict) -> str:
+    return "".join(cell["source"])
+
+
+def test_there_are_notebooks():
+    assert NOTEBOOKS
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_title_goals_colab_cell_and_recap(path):
+    nb = cells(path)
+    title = source(nb[0])
+    assert nb[0]["cell_type"] == "markdown"
+    assert re.match(r"# (Chapter [\d.]+|Bonus Chapter|Extra Chapter) — \S", title), title[:80]
+    assert "learn" in title.lower(), "the first cell should say what the reader will learn"
+    colab = source(nb[1])
+    assert nb[1]["cell_type"] == "code" and "google.colab" in colab
+    assert f"--branch {TAG} " in colab, "the Colab cell must fetch the release tag of _config.yml"
+    headings = [line for c in nb if c["cell_type"] == "markdown"
+                for line in source(c).splitlines() if line.startswith("#")]
+    assert sum(h.startswith("# ") for h in headings) == 1, "exactly one title per notebook"
+    assert "## Recap" in headings
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_stored_outputs_are_complete_and_portable(path):
+    nb = cells(path)
+    code = [c for c in nb if c["cell_type"] == "code"]
+    assert all(c.get("execution_count") for c in code[2:]), "run every cell before committing"
+    for c in code:
+        tags = c.get("metadata", {}).get("tags", [])
+        for out in c.get("outputs", []):
+            if out["output_type"] == "error":
+                assert "raises-exception" in tags, f"unexpected error in: {source(c)[:120]}"
+            text = json.dumps(out.get("text", "")) + json.dumps(out.get("data", {}).get("text/plain", ""))
+            assert "/work/" not in text and "/tmp/" not in text and "/home/" not in text, \
+                f"an absolute path leaks into the output of: {source(c)[:120]}"
+        if "raises-exception" in tags:
+            assert source(c).startswith("# NBVAL_RAISES_EXCEPTION")
