@@ -59,6 +59,7 @@ site-test: setup
 
 bench: setup
 	$(BIN)/python -m pip install -q -r bench/requirements.txt
+	$(BIN)/python -m pytest bench/test_frameworks.py -q -p no:cacheprovider
 	$(BIN)/python bench/run_bench.py
 
 clean:

@@ -528,3 +528,15 @@ def test_public_methods_have_docstrings():
     for name, member in inspect.getmembers(v4.StepByStep, inspect.isfunction):
         if not name.startswith("_"):
             assert member.__doc__, f"{name} has no docstring"
+
+
+def test_steps_put_the_model_in_the_right_mode():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 4), nn.Dropout(0.5), nn.Linear(4, 1))
+    sbs = v0.StepByStep(model, nn.MSELoss(), optim.SGD(model.parameters(), lr=0.1))
+    x, y = torch.randn(8, 4), torch.randn(8, 1)
+    model.eval()
+    sbs.train_step_fn(x, y)
+    assert model.training and model[1].training
+    sbs.val_step_fn(x, y)
+    assert not model.training and not model[1].training
