@@ -26,8 +26,8 @@ its framework offers for this: inline in the hand-written loop, ``StepByStep``'s
 the epoch boundaries between those steps, and excludes each framework's one-time setup
 (building the Trainer/Engine, Lightning's connectors and hooks before the first step) and
 tear-down. The first 10% of the steps of every run are warm-up, and a whole first round of runs is
-thrown away. Rounds are interleaved (hand, stepbystep, lightning, ignite, sbs_train_once, then the
-next round rotated by one) so that a noisy, shared machine disturbs all runners alike; the report gives the
+thrown away. Rounds are interleaved (hand, stepbystep, lightning, ignite, then the next round
+rotated by one) so that a noisy, shared machine disturbs all runners alike; the report gives the
 median over rounds. The whole call (setup + training + tear-down) is reported separately.
 
 How memory is measured
@@ -40,10 +40,7 @@ second, identical training (``tracemalloc``; tensor storage is allocated by PyTo
 not traced). ``ru_maxrss`` would be wrong here: Linux carries it over ``exec``, so a child would
 report its parent's peak.
 
-A fifth, diagnostic runner, ``sbs_train_once``, is StepByStep with ``model.train()`` called once
-per epoch instead of on every step: it shows what that change to the trainer would gain.
-
-Run: ``python bench/run_bench.py`` (about 2 minutes on 2 idle cores, 5 to 6 on a busy machine). It writes
+Run: ``python bench/run_bench.py`` (about 2 minutes on 2 idle cores, 4 to 5 on a busy machine). It writes
 ``book/benchmarks.json`` and ``book/benchmarks.md``. ``--help`` lists the options;
 ``--profile linear`` prints a cProfile of the hand-written loop and of StepByStep instead.
 """
@@ -81,9 +78,8 @@ if str(REPO) not in sys.path:  # works without `pip install -e .` too
 
 from data_generation.simple_linear_regression import make_linear_data, split_indices  # noqa: E402
 
-RUNNERS = ("hand", "stepbystep", "lightning", "ignite", "sbs_train_once")
+RUNNERS = ("hand", "stepbystep", "lightning", "ignite")
 RUNNER_NAMES = {"hand": "hand-written loop", "stepbystep": "StepByStep (v4)",
-                "sbs_train_once": "StepByStep, train() once per epoch †",
                 "lightning": "PyTorch Lightning", "ignite": "PyTorch Ignite"}
 TRAIN_SEED = 42      # torch's global seed before training, and the loader's shuffling seed
 WARMUP_FRACTION = 0.1
@@ -277,48 +273,10 @@ def _timed_stepbystep_class():
     return _TIMED_SBS
 
 
-_TRAIN_ONCE_SBS = None
-
-
-def _train_once_stepbystep_class():
-    """A diagnostic variant, not the book's trainer: ``model.train()`` once per epoch.
-
-    StepByStep's training step calls ``self.model.train()`` on every mini-batch. This variant
-    makes the same step without that call and puts the model in training mode once, before each
-    epoch's loop over mini-batches, as the hand-written loop does. It measures what that change
-    to the trainer would gain.
-    """
-    global _TRAIN_ONCE_SBS
-    if _TRAIN_ONCE_SBS is None:
-        base = _timed_stepbystep_class()
-
-        class TrainOncePerEpoch(base):
-            def _make_train_step_fn(self):
-                def perform_train_step_fn(x, y):
-                    yhat = self.model(x)           # v0's step, minus self.model.train()
-                    loss = self.loss_fn(yhat, y)
-                    loss.backward()
-                    self._after_backward()
-                    self.optimizer.step()
-                    self.optimizer.zero_grad()
-                    return loss.detach()
-                return perform_train_step_fn
-
-            def _mini_batch(self, validation=False):
-                if not validation:
-                    self.model.train()
-                return super()._mini_batch(validation)
-
-        _TRAIN_ONCE_SBS = TrainOncePerEpoch
-    return _TRAIN_ONCE_SBS
-
-
-def run_stepbystep(task: Task, n_epochs: int, tick: Callable[[], None],
-                   variant: bool = False) -> nn.Module:
+def run_stepbystep(task: Task, n_epochs: int, tick: Callable[[], None]) -> nn.Module:
     """The book's trainer, used as a reader would: set_loaders, then train."""
-    cls = _train_once_stepbystep_class() if variant else _timed_stepbystep_class()
     model, loss_fn, optimizer, loader = build(task)
-    sbs = cls(model, loss_fn, optimizer)
+    sbs = _timed_stepbystep_class()(model, loss_fn, optimizer)
     sbs.tick = tick
     sbs.to(DEVICE)
     sbs.set_loaders(loader)
@@ -378,16 +336,9 @@ def run_ignite(task: Task, n_epochs: int, tick: Callable[[], None]) -> nn.Module
     return model
 
 
-def run_sbs_train_once(task: Task, n_epochs: int, tick: Callable[[], None]) -> nn.Module:
-    """The diagnostic variant of StepByStep (see ``_train_once_stepbystep_class``)."""
-    return run_stepbystep(task, n_epochs, tick, variant=True)
-
-
 RUNNER_FUNCS = {"hand": run_hand, "stepbystep": run_stepbystep,
-                "lightning": run_lightning, "ignite": run_ignite,
-                "sbs_train_once": run_sbs_train_once}
+                "lightning": run_lightning, "ignite": run_ignite}
 RUNNER_MODULES = {"hand": None, "stepbystep": "helpers.stepbystep.v4",
-                  "sbs_train_once": "helpers.stepbystep.v4",
                   "lightning": "pytorch_lightning", "ignite": "ignite"}
 
 
@@ -666,7 +617,12 @@ def write_page(report: dict, path: Path) -> None:
         "`create_supervised_trainer`; `StepByStep` with `set_loaders(train_loader)` and "
         "`train(n_epochs, progress=False)`. The hand-written loop is chapter 2's: "
         "`model.train()` once per epoch, then for each mini-batch `.to(device)`, forward, "
-        "loss, `backward()`, `step()`, `zero_grad()` and `loss.item()`.",
+        "loss, `backward()`, `step()`, `zero_grad()` and `loss.item()`. `StepByStep` "
+        "(no gradient clipping, no learning-rate scheduler) runs the same epoch: it sets the "
+        "training mode once (`model.train(True)`), then for each mini-batch "
+        "`.to(device, non_blocking=True)`, the same five calls and its two per-step hooks, "
+        "and it keeps the detached loss instead of calling `.item()`: one `.item()` per epoch "
+        "turns the epoch's losses into their mean.",
         "- **Time per step.** Every runner records a timestamp at the end of every optimizer "
         "step through its own hook (inline in the loop; `StepByStep`'s `_on_train_batch_end`; "
         "a Lightning `Callback.on_train_batch_end`; Ignite's `Events.ITERATION_COMPLETED`). "
@@ -693,10 +649,6 @@ def write_page(report: dict, path: Path) -> None:
         "*Python heap peak* is the `tracemalloc` peak during a second, identical training "
         "(tensor storage is allocated by PyTorch in C and is not traced). We do not use "
         "`ru_maxrss`: Linux carries it over `exec`, so a subprocess reports its parent's peak.",
-        "- **† A diagnostic variant.** *StepByStep, train() once per epoch* is not the "
-        "book's trainer: it is `StepByStep` with its training step rewritten without the "
-        "`model.train()` call, and the model put in training mode once before each epoch's "
-        "loop, as the hand-written loop does. It shows what that one change would gain.",
         f"- One intra-op thread (`torch.set_num_threads({m['requested_threads']})`): these "
         "models are far too small to gain from more, and extra threads only add noise on a "
         "shared machine.",
@@ -801,30 +753,39 @@ def discussion(report: dict) -> list[str]:
                                f"({t['n_modules']} modules, "
                                f"{t['model_train_call_us'] / (hand_cpu[n] * 1e6):.1%} of its "
                                f"step)" for n, t in tasks.items())
-        variant = ""
-        if "sbs_train_once" in runners:
-            variant = (
-                " The diagnostic variant that calls `model.train()` once per epoch runs at "
-                f"{ratio_range('sbs_train_once')} of the hand-written loop's CPU time here, "
-                f"against {ratio_range('stepbystep')} for `StepByStep` itself; differences of a "
-                "few percent between two runs are within the noise of a shared machine.")
+        sbs_gap = ", ".join(
+            f"{(t['runners']['stepbystep']['cpu_per_step']['median'] - hand_cpu[n]) * 1e6:+,.0f}"
+            f" µs ({n})" for n, t in tasks.items())
         out.append(
             f"- **StepByStep ({ratio_range('stepbystep')}).** Its step is the hand-written "
-            "step: forward, loss, `backward()`, `step()`, `zero_grad()`. Profiling shows two "
-            "extras. First, its training step calls `model.train()` on *every* mini-batch, as "
-            "the train-step function of chapter 2 does, instead of once per epoch: "
-            "`Module.train()` visits every submodule and sets its `training` flag through "
-            "`nn.Module.__setattr__`, about a microsecond and a half per module. Measured "
-            f"alone, with everything in the CPU's caches, one call takes {train_cost}; inside "
-            "the loop, competing for the caches with the rest of the step, it costs more. "
-            "Second, fixed work once per epoch: averaging the epoch's detached losses "
-            "(`torch.stack`, `.double()`, `.mean()`, `.item()`), a call for the validation "
-            "pass (which finds no validation loader) under `torch.no_grad()`, and the "
-            "epoch hooks. That is a few microseconds per epoch, which matters only when an "
-            "epoch is as short as the linear model's five steps. The per-step hooks "
-            "(`_after_backward`, `_on_train_batch_end`, no-ops here) and "
-            "`.to(device, non_blocking=True)` cost well under a microsecond each."
-            + variant)
+            "step: forward, loss, `backward()`, `step()`, `zero_grad()`; and like the "
+            "hand-written loop it puts the model in training mode once per epoch: "
+            "`_mini_batch` calls `model.train(not validation)` before it loops over the "
+            "mini-batches, and the step function only reads `model.training`, calling "
+            "`model.train()` only when something (a hook, a callback) switched the model to "
+            "evaluation mode in between. What remains per step: the two hooks that later "
+            "versions extend, `_after_backward` (v4 looks whether gradient clipping is set) "
+            "and `_on_train_batch_end` (v3 looks for a mini-batch scheduler; here it also "
+            "records the timestamp), the fraction of the epoch passed to the latter, and "
+            "`non_blocking=True` on the two `.to(device)` calls that the hand-written loop "
+            "makes too; each costs well under a microsecond. Instead of `loss.item()` on every step, the step returns the "
+            "detached loss, and the epoch ends with one host sync: `torch.stack`, "
+            "`.double()`, `.mean()`, `.item()` over the epoch's losses. On the CPU there is "
+            "no device to wait for, so this gains nothing here (collecting the tensors and "
+            "stacking them costs about as much as the per-step `.item()` calls); on a GPU it "
+            "spares a wait on every step. Then there is fixed work once per epoch: that average, the epoch hook, "
+            "and a call for the validation pass under `torch.no_grad()` that finds no "
+            "validation loader and returns at once. That is a few microseconds per epoch, "
+            "which shows only when an epoch is as short as the linear model's five steps. "
+            "Measured alone, all of this adds up to a few microseconds per step of the linear "
+            "model and less for the others; the gap in CPU time per step in the tables is "
+            f"{sbs_gap}. Loops that do the same work in a slightly different shape (the "
+            "hand-written loop with its step moved into a function, or keeping detached "
+            "losses) move by as much on this shared machine: differences of a few percent "
+            "are at the limit of what this benchmark resolves. Why the mode is set once per epoch and not on every step, as chapter 2's "
+            "train-step function does: `Module.train()` visits every submodule and sets its "
+            "`training` flag through `nn.Module.__setattr__`; measured alone, with everything "
+            f"in the CPU's caches, one call takes {train_cost}.")
     if "lightning" in runners:
         out.append(
             f"- **PyTorch Lightning ({ratio_range('lightning')}).** Every step goes through "
@@ -934,9 +895,7 @@ def _run(args, parser) -> int:
     memory = None
     if not args.no_memory:
         print("memory (one subprocess per runner)", flush=True)
-        # the diagnostic variant imports and allocates exactly what StepByStep does
-        memory = measure_memory([r for r in runners if r != "sbs_train_once"], args.tasks,
-                                args.threads)
+        memory = measure_memory(runners, args.tasks, args.threads)
     report = {"machine": machine,
               "config": {"reps": args.reps, "warmup_rounds": 1, "runners": runners,
                          "warmup_fraction": WARMUP_FRACTION, "train_seed": TRAIN_SEED,
