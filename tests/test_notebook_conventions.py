@@ -21,6 +21,17 @@ def source(cell: dict) -> str:
     return "".join(cell["source"])
 
 
+def markdown_headings(text: str) -> list[str]:
+    """The ATX headings of a markdown cell, ignoring lines inside fenced code blocks."""
+    headings, fenced = [], False
+    for line in text.splitlines():
+        if line.lstrip().startswith(("```", "~~~")):
+            fenced = not fenced
+        elif not fenced and line.startswith("#"):
+            headings.append(line)
+    return headings
+
+
 def test_there_are_notebooks():
     assert NOTEBOOKS
 
@@ -35,8 +46,8 @@ def test_title_goals_colab_cell_and_recap(path):
     colab = source(nb[1])
     assert nb[1]["cell_type"] == "code" and "google.colab" in colab
     assert f"--branch {TAG} " in colab, "the Colab cell must fetch the release tag of _config.yml"
-    headings = [line for c in nb if c["cell_type"] == "markdown"
-                for line in source(c).splitlines() if line.startswith("#")]
+    assert "hide-cell" in nb[1]["metadata"].get("tags", []), "fold the Colab cell on the site"
+    headings = [h for c in nb if c["cell_type"] == "markdown" for h in markdown_headings(source(c))]
     assert sum(h.startswith("# ") for h in headings) == 1, "exactly one title per notebook"
     assert "## Recap" in headings
 
