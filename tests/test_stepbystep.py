@@ -109,7 +109,7 @@ def test_constructor_validates_its_arguments():
     with pytest.raises(TypeError, match="nn.Module"):
         v0.StepByStep("model", nn.MSELoss(), optim.SGD(model.parameters(), lr=0.1))
     with pytest.raises(TypeError, match="parentheses"):
-        v0.StepByStep(model, None, optim.SGD(model.parameters(), lr=0.1))
+        v0.StepByStep(model, nn.MSELoss, optim.SGD(model.parameters(), lr=0.1))
     with pytest.raises(TypeError, match="Optimizer"):
         v0.StepByStep(model, nn.MSELoss(), model.parameters())
 
@@ -540,3 +540,13 @@ def test_steps_put_the_model_in_the_right_mode():
     assert model.training and model[1].training
     sbs.val_step_fn(x, y)
     assert not model.training and not model[1].training
+
+
+def test_a_trainer_without_loss_and_optimizer_only_predicts():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(1, 1))
+    sbs = v4.StepByStep(model, None, None)
+    assert sbs.predict(np.array([[1.0]])).shape == (1, 1)
+    sbs.set_loaders(linear_loaders()[0])
+    with pytest.raises(RuntimeError, match="can only predict"):
+        sbs.train(1)

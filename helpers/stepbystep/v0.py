@@ -40,12 +40,14 @@ class StepByStep:
         fig = sbs.plot_losses()
     """
 
-    def __init__(self, model: nn.Module, loss_fn: Callable, optimizer: torch.optim.Optimizer):
+    def __init__(self, model: nn.Module, loss_fn: Callable | None,
+                 optimizer: torch.optim.Optimizer | None):
         if not isinstance(model, nn.Module):
             raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}.")
-        if not callable(loss_fn):
+        # loss_fn and optimizer may both be None for a trainer that only predicts
+        if isinstance(loss_fn, type) or (loss_fn is not None and not callable(loss_fn)):
             raise TypeError("loss_fn must be callable, e.g. nn.MSELoss() (note the parentheses).")
-        if not isinstance(optimizer, torch.optim.Optimizer):
+        if optimizer is not None and not isinstance(optimizer, torch.optim.Optimizer):
             raise TypeError("optimizer must be a torch.optim.Optimizer built on the model's "
                             f"parameters, e.g. optim.SGD(model.parameters(), lr=0.1); "
                             f"got {type(optimizer).__name__}.")
@@ -186,6 +188,9 @@ class StepByStep:
         if self.train_loader is None:
             raise RuntimeError("There is no training loader: call "
                                "set_loaders(train_loader, val_loader) before train().")
+        if self.loss_fn is None or self.optimizer is None:
+            raise RuntimeError("This trainer was built without a loss function or an optimizer, "
+                               "so it can only predict; build it with both to train.")
         self.set_seed(seed)
 
         if progress is None:

@@ -1,0 +1,327 @@
+"""Transfer-learning helpers and the building blocks of chapter 7.
+
+Helpers for using a pretrained model:
+
+* :func:`freeze_model` (helper #6): no parameter of the model gets updated any more;
+* :func:`freeze_batchnorm`: swap every ``BatchNorm2d`` for Torchvision's ``FrozenBatchNorm2d``, so
+  the running statistics stay what they were, even in training mode;
+* :func:`preprocessed_dataset` (helper #7): run a (frozen) model once over a loader and keep its
+  outputs as a ``TensorDataset`` of features;
+* :func:`inception_loss` (helper #8): cross-entropy of the main logits plus 0.4 times that of the
+  auxiliary logits;
+* :func:`stratified_subset`: the same number of random images from every class;
+* :func:`top_predictions`: the k most likely class names for every image of a batch;
+* :func:`count_macs`: how many multiply-adds the convolutions and linear layers of a model
+  perform for one image.
+
+Modules shown in the chapter: :class:`BasicConv2d`, :class:`Inception` (a tiny Inception module),
+:class:`Dummy` and :class:`DummyResidual` (can a layer learn the identity?), and
+:class:`ResidualBlock` (with a shortcut that also works when the stride or the number of channels
+changes).
+"""
+from __future__ import annotations
+
+import numbers
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.utils.data import DataLoader, Subset, TensorDataset
+from torchvision.ops import FrozenBatchNorm2d
+
+__all__ = ["freeze_model", "freeze_batchnorm", "preprocessed_dataset", "inception_loss",
+           "stratified_subset", "top_predictions", "count_macs", "BasicConv2d", "Inception", "Dummy",
+           "DummyResidual", "ResidualBlock"]
+
+
+def _check_module(model) -> nn.Module:
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}.")
+    return model
+
+
+def _check_pos_int(name: str, value) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}.")
+    return int(value)
+
+
+# --------------------------------------------------------------------------------------------------
+# Using a pretrained model
+# --------------------------------------------------------------------------------------------------
+def freeze_model(model: nn.Module) -> None:
+    """Set ``requires_grad=False`` on every parameter of ``model``, so none gets updated.
+
+    Buffers (e.g. batch norm's running statistics) are not parameters: see
+    :func:`freeze_batchnorm`.
+    """
+    for parameter in _check_module(model).parameters():
+        parameter.requires_grad = False
+
+
+def freeze_batchnorm(model: nn.Module) -> int:
+    """Replace every ``nn.BatchNorm2d`` in ``model`` by an equivalent ``FrozenBatchNorm2d``.
+
+    A frozen batch norm always uses the stored (running) statistics and never updates them,
+    whatever ``model.train()`` says: the layer behaves as the pretrained one does in evaluation
+    mode. Returns how many layers were replaced.
+    """
+    _check_module(model)
+    if isinstance(model, nn.BatchNorm2d):
+        raise TypeError("model is itself a BatchNorm2d layer: call freeze_batchnorm on the "
+                        "module that contains it.")
+    replaced = 0
+    for name, child in list(model.named_children()):
+        if isinstance(child, nn.BatchNorm2d):
+            if not child.track_running_stats or child.running_mean is None:
+                raise ValueError(f"{name!r} keeps no running statistics, so there is nothing to "
+                                 "freeze (built with track_running_stats=False).")
+            frozen = FrozenBatchNorm2d(child.num_features, eps=child.eps)
+            with torch.no_grad():
+                if child.affine:
+                    frozen.weight.copy_(child.weight)
+                    frozen.bias.copy_(child.bias)
+                frozen.running_mean.copy_(child.running_mean)
+                frozen.running_var.copy_(child.running_var)
+            setattr(model, name, frozen.to(child.running_mean.device))
+            replaced += 1
+        else:
+            replaced += freeze_batchnorm(child)
+    return replaced
+
+
+def _model_device(model: nn.Module) -> torch.device:
+    for tensor in model.parameters():
+        return tensor.device
+    for tensor in model.buffers():
+        return tensor.device
+    return torch.device("cpu")
+
+
+def preprocessed_dataset(model: nn.Module, loader, device=None) -> TensorDataset:
+    """Run ``model`` in evaluation mode over every mini-batch of ``loader`` and keep the outputs.
+
+    Returns a ``TensorDataset`` of (outputs, labels), both on the CPU, in the loader's order.
+    ``device`` defaults to the device of the model's parameters. The model's training mode is
+    restored afterwards. Only use it without data augmentation: the features are computed once.
+    """
+    _check_module(model)
+    if not hasattr(loader, "__iter__"):
+        raise TypeError("loader must be an iterable of (images, labels) mini-batches, such as a "
+                        f"DataLoader; got {type(loader).__name__}.")
+    device = _model_device(model) if device is None else torch.device(device)
+    was_training = model.training
+    features, labels = [], []
+    model.eval()
+    try:
+        with torch.no_grad():
+            for x, y in loader:
+                features.append(model(x.to(device)).detach().cpu())
+                labels.append(torch.as_tensor(y).cpu())
+    finally:
+        model.train(was_training)
+    if not features:
+        raise ValueError("The loader yielded no mini-batches; is the dataset empty?")
+    return TensorDataset(torch.cat(features), torch.cat(labels))
+
+
+def inception_loss(outputs, labels: torch.Tensor, aux_weight: float = 0.4) -> torch.Tensor:
+    """Cross-entropy of the main logits + ``aux_weight`` x cross-entropy of the auxiliary ones.
+
+    ``outputs`` is what an Inception model returns: a pair ``(main, aux)`` in training mode (e.g.
+    Torchvision's ``InceptionOutputs``), or a single tensor of logits in evaluation mode, which
+    counts as the main output with no auxiliary loss.
+    """
+    if isinstance(outputs, torch.Tensor):
+        main, aux = outputs, None
+    elif isinstance(outputs, (tuple, list)) and len(outputs) == 2:
+        main, aux = outputs
+    else:
+        raise TypeError("outputs must be a tensor of logits or a (main, aux) pair of them, got "
+                        f"{type(outputs).__name__}.")
+    loss = F.cross_entropy(main, labels)
+    if aux is not None:
+        loss = loss + aux_weight * F.cross_entropy(aux, labels)
+    return loss
+
+
+def stratified_subset(dataset, n_per_class: int, seed: int = 42) -> Subset:
+    """A ``Subset`` with ``n_per_class`` random items of every class, in the dataset's order.
+
+    Works with any dataset that has a ``targets`` list (``ImageFolder`` has one).
+    """
+    targets = getattr(dataset, "targets", None)
+    if targets is None:
+        raise TypeError("dataset must have a 'targets' attribute (one label per item), "
+                        "like torchvision's ImageFolder.")
+    n_per_class = _check_pos_int("n_per_class", n_per_class)
+    targets = np.asarray(targets)
+    rng = np.random.default_rng(seed)
+    chosen = []
+    for label in np.unique(targets):
+        idx = np.flatnonzero(targets == label)
+        if len(idx) < n_per_class:
+            raise ValueError(f"class {label} has only {len(idx)} items, fewer than "
+                             f"n_per_class={n_per_class}.")
+        chosen.append(rng.choice(idx, size=n_per_class, replace=False))
+    return Subset(dataset, sorted(int(i) for i in np.concatenate(chosen)))
+
+
+def top_predictions(model: nn.Module, images: torch.Tensor, categories: Sequence[str],
+                    k: int = 3) -> list[list[tuple[str, float]]]:
+    """The ``k`` most likely (class name, probability) pairs for every image of a batch."""
+    _check_module(model)
+    k = _check_pos_int("k", k)
+    if not isinstance(images, torch.Tensor) or images.ndim != 4:
+        raise ValueError("images must be a (N, C, H, W) tensor, e.g. img.unsqueeze(0) for one.")
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            logits = model(images.to(_model_device(model)))
+    finally:
+        model.train(was_training)
+    if logits.shape[1] != len(categories):
+        raise ValueError(f"the model gives {logits.shape[1]} logits but there are "
+                         f"{len(categories)} category names.")
+    probs, idx = torch.softmax(logits, dim=1).topk(k, dim=1)
+    return [[(categories[i], float(p)) for p, i in zip(row_p.tolist(), row_i.tolist())]
+            for row_p, row_i in zip(probs, idx)]
+
+
+def count_macs(model: nn.Module, image_size: int = 224, in_channels: int = 3) -> int:
+    """Multiply-adds of every ``Conv2d`` and ``Linear`` layer for one ``image_size`` image.
+
+    A convolution does (input channels per group x kernel height x kernel width) multiply-adds
+    for every value of its output; a linear layer does in_features x out_features. Other layers
+    (batch norm, activations, pooling, additions) are cheap and not counted, as is customary.
+    """
+    _check_module(model)
+    image_size = _check_pos_int("image_size", image_size)
+    in_channels = _check_pos_int("in_channels", in_channels)
+    total = []
+
+    def conv_hook(layer, inputs, output):
+        kh, kw = layer.kernel_size
+        total.append(output.numel() * (layer.in_channels // layer.groups) * kh * kw)
+
+    def linear_hook(layer, inputs, output):
+        total.append(output.numel() * layer.in_features)
+
+    handles = []
+    for module in model.modules():
+        if isinstance(module, nn.Conv2d):
+            handles.append(module.register_forward_hook(conv_hook))
+        elif isinstance(module, nn.Linear):
+            handles.append(module.register_forward_hook(linear_hook))
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            model(torch.zeros(1, in_channels, image_size, image_size,
+                              device=_model_device(model)))
+    finally:
+        for handle in handles:
+            handle.remove()
+        model.train(was_training)
+    return int(sum(total))
+
+
+# --------------------------------------------------------------------------------------------------
+# Building blocks
+# --------------------------------------------------------------------------------------------------
+class BasicConv2d(nn.Module):
+    """Convolution without bias -> BatchNorm2d (eps=0.001) -> ReLU, as in Torchvision's Inception."""
+
+    def __init__(self, in_channels: int, out_channels: int, **kwargs):
+        super().__init__()
+        self.conv = nn.Conv2d(in_channels, out_channels, bias=False, **kwargs)
+        self.bn = nn.BatchNorm2d(out_channels, eps=0.001)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.relu(self.bn(self.conv(x)), inplace=True)
+
+
+class Inception(nn.Module):
+    """A tiny Inception module (dimension-reduction version) with 2 + 3 + 3 + 2 = 10 channels out.
+
+    Four parallel branches keep the height and width and their outputs are stacked:
+    1x1 conv; 1x1 conv -> 5x5 conv; 1x1 conv -> 3x3 conv; 3x3 average pooling -> 1x1 conv.
+    """
+
+    def __init__(self, in_channels: int):
+        super().__init__()
+        in_channels = _check_pos_int("in_channels", in_channels)
+        self.branch1x1_1 = nn.Conv2d(in_channels, 2, kernel_size=1)
+        self.branch5x5_1 = nn.Conv2d(in_channels, 2, kernel_size=1)
+        self.branch5x5_2 = nn.Conv2d(2, 3, kernel_size=5, padding=2)
+        self.branch3x3_1 = nn.Conv2d(in_channels, 2, kernel_size=1)
+        self.branch3x3_2 = nn.Conv2d(2, 3, kernel_size=3, padding=1)
+        self.branch_pool_1 = nn.AvgPool2d(kernel_size=3, stride=1, padding=1)
+        self.branch_pool_2 = nn.Conv2d(in_channels, 2, kernel_size=1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        branch1x1 = self.branch1x1_1(x)
+        branch5x5 = self.branch5x5_2(self.branch5x5_1(x))
+        branch3x3 = self.branch3x3_2(self.branch3x3_1(x))
+        branch_pool = self.branch_pool_2(self.branch_pool_1(x))
+        return torch.cat([branch1x1, branch5x5, branch3x3, branch_pool], dim=1)
+
+
+class Dummy(nn.Module):
+    """Linear(1, 1) followed by a ReLU, and nothing else: can it output its own input?"""
+
+    def __init__(self):
+        super().__init__()
+        self.linear = nn.Linear(1, 1)
+        self.activation = nn.ReLU()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.activation(self.linear(x))
+
+
+class DummyResidual(Dummy):
+    """``Dummy`` plus a shortcut: the input is added to the output of the ReLU."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        identity = x
+        return self.activation(self.linear(x)) + identity
+
+
+class ResidualBlock(nn.Module):
+    """conv3x3 -> BN -> ReLU -> conv3x3 -> BN, plus the (possibly downsampled) input, then ReLU.
+
+    When the stride is not 1 or the number of channels changes, the shortcut goes through a 1x1
+    convolution with the same stride (``downsample``), so both paths have the same shape.
+    ``skip=False`` drops the shortcut (to see what it does).
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, stride: int = 1, skip: bool = True):
+        super().__init__()
+        in_channels = _check_pos_int("in_channels", in_channels)
+        out_channels = _check_pos_int("out_channels", out_channels)
+        stride = _check_pos_int("stride", stride)
+        if not isinstance(skip, bool):
+            raise TypeError(f"skip must be True or False, got {skip!r}.")
+        self.skip = skip
+        self.conv1 = nn.Conv2d(in_channels, out_channels, kernel_size=3, padding=1,
+                               stride=stride, bias=False)
+        self.bn1 = nn.BatchNorm2d(out_channels)
+        self.relu = nn.ReLU(inplace=True)
+        self.conv2 = nn.Conv2d(out_channels, out_channels, kernel_size=3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(out_channels)
+        self.downsample = None
+        if stride != 1 or in_channels != out_channels:
+            self.downsample = nn.Conv2d(in_channels, out_channels, kernel_size=1, stride=stride)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        identity = x
+        out = self.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        if self.skip:
+            if self.downsample is not None:
+                identity = self.downsample(identity)
+            out = out + identity
+        return self.relu(out)
