@@ -1,0 +1,56 @@
+"""Shared set-up for chapter 11's pre-training scripts (offline, deterministic, quiet)."""
+from __future__ import annotations
+
+import json
+import os
+import platform
+import random
+import sys
+import time
+from pathlib import Path
+
+for _name in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "TRANSFORMERS_OFFLINE"):
+    os.environ.setdefault(_name, "1")
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # run as `python scripts/x.py` without installing the repo
+    sys.path.insert(0, str(ROOT))
+
+
+def setup(seed: int = 42) -> float:
+    """Seed everything, make torch deterministic, silence HF; return the start time.
+
+    The scripts run on one CPU thread: the results then do not depend on how many cores the
+    machine has, and a busy machine does not slow the run down with idle-spinning threads.
+    """
+    from helpers.nlp import quiet_hf
+
+    quiet_hf()
+    torch.set_num_threads(1)
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    torch.use_deterministic_algorithms(True)
+    return time.perf_counter()
+
+
+def corpus_splits(tmp_folder: str | os.PathLike):
+    """The chapter's dataset: all rows (with a ``row`` column), and the train/test splits."""
+    from data_generation.nlp_corpus import build_sentence_csvs, load_sentence_dataset, \
+        make_corpus_splits
+
+    dataset = load_sentence_dataset(build_sentence_csvs(out_folder=tmp_folder))
+    dataset = dataset.add_column("row", list(range(len(dataset))))
+    return dataset, make_corpus_splits(dataset, test_size=0.2, seed=42)
+
+
+def write_log(folder: Path, start: float, **info) -> dict:
+    """Save ``training_log.json`` (run time, versions, numbers) next to the checkpoint."""
+    log = {"seconds": round(time.perf_counter() - start, 1), "torch": torch.__version__,
+           "threads": torch.get_num_threads(), "machine": platform.machine(), **info}
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "training_log.json").write_text(json.dumps(log, indent=1) + "\n")
+    return log

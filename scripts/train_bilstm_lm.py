@@ -1,0 +1,99 @@
+"""Train chapter 11's ELMo-like biLSTM language model (CPU, deterministic).
+
+Vocabulary: the chapter's own word vocabulary (``helpers.nlp.make_vocab`` on the **training**
+sentences, words seen at least twice, specials [PAD] [UNK] [SEP] [CLS] [MASK] first), words
+split with Gensim's ``simple_preprocess``. Model: ``helpers.nlp.BiLSTMLanguageModel`` (a 64-d
+embedding, a forward and a backward 2-layer LSTM of 64 units, a tied softmax), trained to
+predict the next word (forward) and the previous word (backward).
+Real ELMo reads characters and is much larger (4,096 LSTM units, 512-d projections), but the
+layout of its outputs is the same: [embedding, layer 1, layer 2], forward and backward.
+
+Usage (from the repository root; the committed run took 8 minutes on a heavily shared 2-core
+CPU, about a minute per epoch when the machine was quieter):
+    nice -n 10 python scripts/train_bilstm_lm.py
+It prints the run time and the final loss and writes ``checkpoints/ch11_bilstm_lm/``.
+"""
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+from _ch11_common import ROOT, corpus_splits, setup, write_log
+
+
+def encode(sentences, word2id):
+    """Word ids of each sentence (unknown words -> [UNK] = 1); empty sentences are dropped."""
+    from gensim.utils import simple_preprocess
+
+    rows = [[word2id.get(w, 1) for w in simple_preprocess(s)] for s in sentences]
+    return [r for r in rows if len(r) >= 2]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=4)
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--lr", type=float, default=3e-3)
+    parser.add_argument("--out", default=str(ROOT / "checkpoints" / "ch11_bilstm_lm"))
+    args = parser.parse_args()
+    start = setup(seed=42)
+
+    from safetensors.torch import save_file
+
+    from helpers.nlp import BiLSTMLanguageModel, lm_batches, make_vocab, read_vocab
+
+    out = Path(args.out)
+    with tempfile.TemporaryDirectory() as tmp:
+        _, splits = corpus_splits(tmp)
+        train_sentences = list(splits["train"]["sentence"])
+        test_sentences = list(splits["test"]["sentence"])
+    vocab = read_vocab(make_vocab(train_sentences, out, min_freq=2))
+    word2id = {w: i for i, w in enumerate(vocab)}
+    train_ids, test_ids = encode(train_sentences, word2id), encode(test_sentences, word2id)
+    print(f"vocabulary: {len(vocab)} tokens; {len(train_ids)} training sentences")
+
+    model = BiLSTMLanguageModel(len(vocab), hidden_size=64, n_layers=2, dropout=0.2)
+    n_params = sum(p.numel() for p in model.parameters())
+    optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
+
+    @torch.no_grad()
+    def test_loss() -> float:
+        model.eval()
+        losses = [model.loss(b) for b in lm_batches(test_ids, 64)]
+        model.train()
+        return torch.stack(losses).mean().item()
+
+    history = []
+    model.train()
+    for epoch in range(args.epochs):
+        t0 = time.perf_counter()
+        losses = []
+        for batch in lm_batches(train_ids, args.batch_size, seed=epoch):
+            loss = model.loss(batch)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+            optimizer.zero_grad()
+            losses.append(loss.item())
+        row = {"epoch": epoch + 1, "train_loss": round(sum(losses) / len(losses), 4),
+               "test_loss": round(test_loss(), 4)}
+        history.append(row)
+        print(f"epoch {epoch + 1}: training loss {row['train_loss']:.4f}  test loss "
+              f"{row['test_loss']:.4f}  ({time.perf_counter() - t0:.0f} s)", flush=True)
+
+    save_file({k: v.contiguous() for k, v in model.state_dict().items()
+               if k != "decoder.weight"}, str(out / "model.safetensors"))
+    log = write_log(out, start, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+                    vocab_size=len(vocab), hidden_size=64, n_layers=2,
+                    n_parameters=n_params, history=history,
+                    final_train_loss=history[-1]["train_loss"],
+                    final_test_loss=history[-1]["test_loss"])
+    print(f"run time {log['seconds']:.0f} s; final training loss {log['final_train_loss']:.4f}, "
+          f"test loss {log['final_test_loss']:.4f}; saved to {out}")
+
+
+if __name__ == "__main__":
+    main()
