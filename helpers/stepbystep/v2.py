@@ -42,6 +42,17 @@ class StepByStep(StepByStepV1):
                                  f"its layers are: {names}.") from None
         return layer
 
+    def _resolve_layers(self, layers_to_hook: str | Sequence[str]) -> tuple[list[str], dict]:
+        """Return the layer names as a list and every named module, refusing unknown names."""
+        if isinstance(layers_to_hook, str):
+            layers_to_hook = [layers_to_hook]
+        modules = dict(self.model.named_modules())
+        missing = [name for name in layers_to_hook if name not in modules]
+        if missing:
+            names = [n for n in modules if n]
+            raise ValueError(f"No layer named {missing} in the model; its layers are: {names}.")
+        return list(layers_to_hook), modules
+
     @staticmethod
     def _visualize_tensors(axs, x: np.ndarray, y=None, yhat=None, layer_name: str = "",
                            title: str | None = None) -> None:
@@ -86,14 +97,8 @@ class StepByStep(StepByStepV1):
     def attach_hooks(self, layers_to_hook: str | Sequence[str],
                      hook_fn: Callable | None = None) -> None:
         """Register forward hooks on the named layers; by default they store their outputs."""
-        if isinstance(layers_to_hook, str):
-            layers_to_hook = [layers_to_hook]
+        layers_to_hook, modules = self._resolve_layers(layers_to_hook)
         self.visualization = {}
-        modules = dict(self.model.named_modules())
-        missing = [name for name in layers_to_hook if name not in modules]
-        if missing:
-            names = [n for n in modules if n]
-            raise ValueError(f"No layer named {missing} in the model; its layers are: {names}.")
         layer_names = {module: name for name, module in modules.items()}
 
         if hook_fn is None:

@@ -211,13 +211,7 @@ class StepByStep(StepByStepV2):
     # ------------------------------------------------------------- capture
     def capture_gradients(self, layers_to_hook: str | Sequence[str]) -> None:
         """Record every gradient of the named layers' parameters in ``_gradients``."""
-        if isinstance(layers_to_hook, str):
-            layers_to_hook = [layers_to_hook]
-        modules = dict(self.model.named_modules())
-        missing = [name for name in layers_to_hook if name not in modules]
-        if missing:
-            raise ValueError(f"No layer named {missing} in the model; its layers are: "
-                             f"{[n for n in modules if n]}.")
+        layers_to_hook, modules = self._resolve_layers(layers_to_hook)
         self._gradients = {}
         for name in layers_to_hook:
             self._gradients[name] = {}
@@ -234,13 +228,7 @@ class StepByStep(StepByStepV2):
 
     def capture_parameters(self, layers_to_hook: str | Sequence[str]) -> None:
         """Record the named layers' parameters on every forward pass in ``_parameters``."""
-        if isinstance(layers_to_hook, str):
-            layers_to_hook = [layers_to_hook]
-        modules = dict(self.model.named_modules())
-        missing = [name for name in layers_to_hook if name not in modules]
-        if missing:
-            raise ValueError(f"No layer named {missing} in the model; its layers are: "
-                             f"{[n for n in modules if n]}.")
+        layers_to_hook, modules = self._resolve_layers(layers_to_hook)
         layer_names = {modules[name]: name for name in layers_to_hook}
         self._parameters = {name: {pid: [] for pid, _ in modules[name].named_parameters()}
                             for name in layers_to_hook}
