@@ -1,4 +1,4 @@
-"""Figures of chapter 11 (Down the Yellow Brick Rabbit Hole: embeddings, BERT and GPT-2)."""
+"""Figures of chapter 11 (words, embeddings, BERT and GPT-2)."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
