@@ -20,6 +20,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from helpers._checks import check_int as _positive_int
+
 __all__ = [
     "CrossSections", "FiniteDifference",
     "make_grid", "grid_predictions", "loss_grid", "nearest_grid_index", "cross_sections",
@@ -41,15 +43,6 @@ def _number(name: str, value) -> float:
     if not np.isfinite(value):
         raise ValueError(f"{name} must be finite, got {value}.")
     return value
-
-
-def _positive_int(name: str, value, minimum: int = 1) -> int:
-    """Return ``value`` as an int, or raise if it is not an integer >= ``minimum``."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {value!r} ({type(value).__name__}).")
-    if value < minimum:
-        raise ValueError(f"{name} must be at least {minimum}, got {value}.")
-    return int(value)
 
 
 def _column(name: str, values) -> np.ndarray:

@@ -36,6 +36,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from helpers._checks import check_int as _check_pos_int
+
 __all__ = ["SPECIAL_TOKENS", "CHECKPOINTS", "quiet_hf", "make_vocab", "read_vocab",
            "vocab_coverage", "unknown_words", "write_vocab", "train_wordpiece",
            "tokenize_dataset", "load_glove", "extend_embeddings", "CBOW",
@@ -79,14 +81,6 @@ def _check_sentences(sentences) -> list[str]:
     if not all(isinstance(s, str) for s in sentences):
         raise TypeError("every sentence must be a string.")
     return sentences
-
-
-def _check_pos_int(name: str, value, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an integer, got {value!r}.")
-    if value < minimum:
-        raise ValueError(f"{name} must be at least {minimum}, got {value}.")
-    return int(value)
 
 
 # ------------------------------------------------------------- vocabularies, tokenizers

@@ -39,6 +39,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from helpers._checks import check_int as _check_int
+
 __all__ = [
     # chapter 9
     "Encoder", "Decoder", "EncoderDecoder", "Attention", "DecoderAttn", "EncoderDecoderAttn",
@@ -58,15 +60,6 @@ MASK_FILL = -1e9
 # --------------------------------------------------------------------------------------------
 # argument checks
 # --------------------------------------------------------------------------------------------
-def _check_int(name: str, value, minimum: int = 1) -> int:
-    """Return ``value`` as an int, or raise if it is not an integer >= ``minimum``."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {value!r} ({type(value).__name__}).")
-    if value < minimum:
-        raise ValueError(f"{name} must be at least {minimum}, got {value}.")
-    return int(value)
-
-
 def _check_prob(name: str, value) -> float:
     """Return ``value`` as a float, or raise unless it is a number in [0, 1]."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
