@@ -27,8 +27,11 @@ def stored_text(name: str) -> str:
     nb = json.loads((ROOT / "notebooks" / f"{name}.ipynb").read_text())
     parts = []
     for cell in nb["cells"]:
+        # a kernel may split one print into several stream outputs, depending on timing; join
+        # them back as Jupyter (and nbval) do before comparing
+        parts.append("".join("".join(out.get("text", "")) for out in cell.get("outputs", [])
+                             if out["output_type"] == "stream"))
         for out in cell.get("outputs", []):
-            parts.append("".join(out.get("text", "")))
             parts.append("".join(out.get("data", {}).get("text/plain", "")))
     return "\n".join(parts)
 
