@@ -2,6 +2,7 @@
 #   make book     set up everything, then build the static site into _build/html
 #   make test     set up everything, then run unit tests, strict nbval on every notebook, and a book build
 #   make execute  re-execute notebooks in place (NB=notebooks/Chapter01.ipynb for one), printing wall times
+#   make nbval NB=notebooks/Chapter01.ipynb  strict nbval on the notebooks named
 #   make bench    trainer benchmark (installs the bench extra)
 #   make site-test  build the site and check every page in headless Chromium (part of make test)
 #   make clean    remove build outputs and logs (keeps .venv)
@@ -16,10 +17,17 @@ export HF_DATASETS_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export PYTHONHASHSEED := 0
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
+# Pin PyTorch's CPU kernels to AVX2 so that sums, softmax, convolutions and matmuls give the same bits on
+# every x86-64 CPU from the last decade (an AVX-512 machine would otherwise pick other kernels and the
+# stored outputs would drift in their last digits). Every kernel nbval or `make execute` starts inherits
+# these; tests/conftest.py checks they are in force and warns once on a CPU that cannot honour them.
+export ATEN_CPU_CAPABILITY := avx2
+export ONEDNN_MAX_CPU_ISA := AVX2
+export MKL_CBWR := AVX2
 # Tests and kernels refuse outside network connections (see tests/netguard/sitecustomize.py).
 GUARD := PYTHONPATH=$(CURDIR)/tests/netguard BOOK_NETGUARD=1
 
-.PHONY: setup book test execute bench clean site-test system-deps
+.PHONY: setup book test execute nbval bench clean site-test system-deps
 
 setup: $(STAMP) system-deps
 
@@ -53,6 +61,11 @@ test: setup
 
 execute: setup
 	@$(GUARD) $(BIN)/python tests/execute_notebooks.py $(NB)
+
+# Strict nbval on some notebooks only, with the same pins and guard as `make test`.
+nbval: setup
+	$(GUARD) $(BIN)/python -m pytest $(NB) --nbval --nbval-sanitize-with tests/sanitize.cfg \
+	  -p no:cacheprovider -q
 
 site-test: setup
 	$(BIN)/python -m pytest tests/test_site.py -p no:cacheprovider

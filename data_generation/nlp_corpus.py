@@ -3,10 +3,9 @@
 The pipeline, one function per step:
 
 1. :func:`find_texts` finds a folder holding ``alice.txt`` and ``oz.txt``. It looks, in order, in
-   the folder you pass, then in ``shared/data/texts`` next to the repository (the folder is
-   found from this file's location, so it works from any working directory and in a fresh clone
-   that has ``shared/`` beside it), and only if you allow it, downloads the two eBooks from
-   Project Gutenberg (#11 and #55).
+   the folder you pass, then in ``data_generation/texts``, where the package ships both
+   public-domain novels (so a clone, Binder and a ``pip install`` on Colab all find them), and
+   only if you allow it, downloads the two eBooks from Project Gutenberg (#11 and #55).
 2. :func:`strip_gutenberg` removes a Project Gutenberg header and footer, if there is one, and
    :func:`trim_book` cuts the front matter (title page, contents) and the closing "THE END".
 3. :func:`sentence_tokenize` joins the lines and splits the text into sentences with the Punkt
@@ -30,7 +29,7 @@ from pathlib import Path
 
 from data_generation._checks import check_fraction
 
-__all__ = ["BOOKS", "Book", "QUOTECHAR", "repo_root", "shared_texts_folder", "find_texts",
+__all__ = ["BOOKS", "Book", "QUOTECHAR", "repo_root", "packaged_texts_folder", "find_texts",
            "download_gutenberg", "strip_gutenberg", "trim_book", "read_book",
            "sentence_tokenize", "write_sentence_csv", "build_sentence_csvs",
            "load_sentence_dataset", "make_corpus_splits", "build_corpus", "sha256"]
@@ -62,14 +61,9 @@ def repo_root() -> Path:
     return Path(__file__).resolve().parents[1]
 
 
-def shared_texts_folder() -> Path | None:
-    """``shared/data/texts`` beside the repository (or inside it), if it exists."""
-    root = repo_root()
-    for candidate in (root.parent / "shared" / "data" / "texts",
-                      root / "shared" / "data" / "texts"):
-        if candidate.is_dir():
-            return candidate
-    return None
+def packaged_texts_folder() -> Path:
+    """``data_generation/texts``: the copies of both novels that ship with the package."""
+    return Path(__file__).resolve().parent / "texts"
 
 
 def _has_books(folder: Path, books) -> bool:
@@ -90,7 +84,7 @@ def find_texts(data_folder: str | os.PathLike | None = None, allow_download: boo
                books=("alice", "oz")) -> Path:
     """Return a folder that holds the text files of ``books``.
 
-    Looks in ``data_folder`` (if given), then in ``shared/data/texts`` beside the repository.
+    Looks in ``data_folder`` (if given), then in ``data_generation/texts`` (shipped with the package).
     When neither has them and ``allow_download`` is True, downloads the books from Project
     Gutenberg into ``data_folder`` (default ``data/texts`` under the working directory),
     stripping the Gutenberg header and footer. Raises ``FileNotFoundError`` otherwise.
@@ -104,10 +98,10 @@ def find_texts(data_folder: str | os.PathLike | None = None, allow_download: boo
         looked.append(str(folder))
         if _has_books(folder, books):
             return folder
-    shared = shared_texts_folder()
-    looked.append(str(shared) if shared else f"{repo_root().parent / 'shared/data/texts'}")
-    if shared is not None and _has_books(shared, books):
-        return shared
+    packaged = packaged_texts_folder()
+    looked.append(str(packaged))
+    if _has_books(packaged, books):
+        return packaged
     if allow_download:
         target = Path(data_folder) if data_folder is not None else Path("data") / "texts"
         for b in books:
@@ -116,8 +110,9 @@ def find_texts(data_folder: str | os.PathLike | None = None, allow_download: boo
         return target
     names = ", ".join(BOOKS[b].fname for b in books)
     raise FileNotFoundError(
-        f"Could not find {names} in any of: {'; '.join(looked)}. Put the plain-text novels "
-        "there (Project Gutenberg eBooks #11 and #55), or call "
+        f"Could not find {names} in any of: {'; '.join(looked)}. The package ships them in "
+        "data_generation/texts; reinstall it (pip install -e .) or put the plain-text novels "
+        "in a folder of yours (Project Gutenberg eBooks #11 and #55) and pass it, or call "
         "find_texts(data_folder, allow_download=True) on a machine that is online.")
 
 

@@ -59,10 +59,18 @@ def write_page(results: dict) -> None:
     (ROOT / "book" / "timings.md").write_text("\n".join(lines) + "\n")
 
 
+# The kernel pins that make stored outputs the same on every x86-64 CPU (set by the Makefile).
+PINS = ("ATEN_CPU_CAPABILITY", "ONEDNN_MAX_CPU_ISA", "MKL_CBWR")
+
+
 def main(paths: list[str]) -> int:
     """Execute each notebook, print its time, and return a non-zero code if any failed."""
+    unpinned = [name for name in PINS if not os.environ.get(name)]
+    if unpinned:
+        sys.exit(f"{', '.join(unpinned)} not set: stored outputs must be written with the CPU "
+                 "kernels pinned. Run `make execute` (the Makefile sets them).")
     store = ROOT / "book" / "timings.json"
-    results = json.loads(store.read_text()) if store.exists() else {}
+    results = {}
     failed = []
     where = machine()
     for path in paths:
@@ -78,8 +86,11 @@ def main(paths: list[str]) -> int:
             continue
         results[nb.name] = {"seconds": round(seconds, 1), "machine": where,
                             "date": time.strftime("%Y-%m-%d")}
-    store.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
-    write_page(results)
+    # Merge with what is stored *now*: another `make execute` may have finished meanwhile.
+    merged = json.loads(store.read_text()) if store.exists() else {}
+    merged.update(results)
+    store.write_text(json.dumps(merged, indent=1, sort_keys=True) + "\n")
+    write_page(merged)
     return 1 if failed else 0
 
 

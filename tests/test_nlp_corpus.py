@@ -82,7 +82,7 @@ def test_find_texts_prefers_the_given_folder(tmp_path):
 
 
 def test_find_texts_without_texts_raises_a_clear_error(tmp_path, monkeypatch):
-    monkeypatch.setattr(nc, "shared_texts_folder", lambda: None)
+    monkeypatch.setattr(nc, "packaged_texts_folder", lambda: tmp_path / "nothing-here")
     with pytest.raises(FileNotFoundError, match="allow_download=True"):
         nc.find_texts(tmp_path / "empty")
     with pytest.raises(TypeError, match="allow_download"):
@@ -90,7 +90,7 @@ def test_find_texts_without_texts_raises_a_clear_error(tmp_path, monkeypatch):
 
 
 def test_download_is_used_only_when_allowed(tmp_path, monkeypatch):
-    monkeypatch.setattr(nc, "shared_texts_folder", lambda: None)
+    monkeypatch.setattr(nc, "packaged_texts_folder", lambda: tmp_path / "nothing-here")
     pages = {11: FAKE_ALICE, 55: FAKE_OZ}
     calls = []
 
@@ -167,7 +167,7 @@ def test_splits_are_deterministic_and_validated(tmp_path):
 
 
 def test_the_real_corpus(tmp_path):
-    """The shared texts: sentence counts, split sizes, labels and the first training sentence."""
+    """The shipped texts: sentence counts, split sizes, labels and the first training sentence."""
     dataset, splits = nc.build_corpus(out_folder=tmp_path)
     counts = {s: dataset["source"][:].count(s) for s in ("alice.txt", "oz.txt")}
     assert counts == {"alice.txt": 1626, "oz.txt": 2240}  # Oz matches the book's 2,240
@@ -175,4 +175,13 @@ def test_the_real_corpus(tmp_path):
     assert set(splits["train"]["labels"]) == {0, 1}
     assert sum(splits["test"]["labels"]) == 317
     assert splits["train"][0]["sentence"] == 'If you come in this yard, I will bite you."'
-    assert nc.sha256(nc.find_texts() / "alice.txt").startswith("36d198731e11")
+    assert nc.find_texts() == nc.packaged_texts_folder()
+
+
+def test_the_shipped_novels_are_the_documented_editions():
+    """The package's copies hash to the sha256 sums recorded in data_generation/texts/README.md."""
+    folder = nc.packaged_texts_folder()
+    readme = (folder / "README.md").read_text()
+    for fname in ("alice.txt", "oz.txt"):
+        digest = nc.sha256(folder / fname)
+        assert digest in readme, f"{fname}: {digest} is not the documented hash"
