@@ -21,11 +21,9 @@ float32 NumPy arrays. With the defaults there are 612 positives and 388 negative
 """
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
-from data_generation._checks import check_fraction, check_positive_int
+from helpers.checks import check_bool, check_fraction, check_positive_int, check_seed
 
 __all__ = ["load_data"]
 
@@ -38,11 +36,9 @@ def load_data(n_dims: int = 10, n_points: int = 1000, classif_radius_fraction: f
     n_points = check_positive_int("n_points", n_points, minimum=2)
     fraction = check_fraction("classif_radius_fraction", classif_radius_fraction,
                               low=0.0, high=1.0, inclusive=True)
-    for name, flag in (("only_sphere", only_sphere), ("shuffle", shuffle)):
-        if not isinstance(flag, bool):
-            raise TypeError(f"{name} must be True or False, got {flag!r}.")
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}.")
+    only_sphere = check_bool("only_sphere", only_sphere)
+    shuffle = check_bool("shuffle", shuffle)
+    seed = check_seed("seed", seed)
 
     rng = np.random.RandomState(seed)
     radius = np.sqrt(n_dims)

@@ -40,23 +40,15 @@ top-right or bottom-left pixel). They still carry a diagonal label.
 """
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
-from data_generation._checks import check_positive_int
+from helpers.checks import check_bool, check_int, check_positive_int, check_seed
 
 __all__ = ["draw_line", "make_lines", "generate_dataset", "all_line_images", "distinct_images",
            "n_distinct_images", "PARALLEL", "RIGHT_DIAGONAL", "LEFT_DIAGONAL"]
 
 PARALLEL, RIGHT_DIAGONAL, LEFT_DIAGONAL = 0, 1, 2
 CLASS_NAMES = ("parallel", "diagonal /", "diagonal \\")
-
-
-def _check_int(name: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {value!r} ({type(value).__name__}).")
-    return int(value)
 
 
 def draw_line(start: int, target: int, img_size: int = 10, fill: float = 1.0) -> np.ndarray:
@@ -66,7 +58,9 @@ def draw_line(start: int, target: int, img_size: int = 10, fill: float = 1.0) ->
     parallel line, 1 a "/" diagonal and 2 a "\\" diagonal (see the module docstring).
     """
     img_size = check_positive_int("img_size", img_size, minimum=2)
-    start, target = _check_int("start", start), _check_int("target", target)
+    # only the types here: the ranges are checked below, with messages that give them
+    start = check_int("start", start, minimum=None)
+    target = check_int("target", target, minimum=None)
     if not -(img_size - 1) <= start <= img_size - 1:
         raise ValueError(f"start must lie in [{-(img_size - 1)}, {img_size - 1}] for "
                          f"img_size={img_size}, got {start}.")
@@ -112,12 +106,9 @@ def make_lines(img_size: int = 10, n_images: int = 100, binary: bool = True,
     """
     img_size = check_positive_int("img_size", img_size, minimum=2)
     n_images = check_positive_int("n_images", n_images)
-    if not isinstance(binary, (bool, np.bool_)):
-        raise TypeError(f"binary must be True or False, got {binary!r}.")
+    binary = check_bool("binary", binary)
+    seed = check_seed("seed", seed, allow_none=True)
     if seed is not None:
-        seed = _check_int("seed", seed)
-        if seed < 0:
-            raise ValueError(f"seed must be zero or positive, got {seed}.")
         np.random.seed(seed)
 
     starts = np.random.randint(-(img_size - 1), img_size, size=(n_images,))

@@ -10,11 +10,9 @@ The rows are shuffled with NumPy's legacy generator seeded with ``seed``.
 """
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
-from data_generation._checks import check_positive_int
+from helpers.checks import check_positive, check_positive_int, check_seed
 
 __all__ = ["make_parabolas"]
 
@@ -33,9 +31,8 @@ def make_parabolas(n_points: int = 1000, xlim: tuple[float, float] = (-1.0, 1.0)
         raise TypeError(f"xlim must be a pair of numbers (low, high), got {xlim!r}.") from None
     if not low < high:
         raise ValueError(f"xlim must be (low, high) with low < high, got {xlim!r}.")
-    if isinstance(gap, bool) or not isinstance(gap, numbers.Real) or not gap > 0:
-        raise ValueError(f"gap must be a positive number (the vertical distance between the "
-                         f"curves), got {gap!r}.")
+    gap = check_positive("gap", gap)
+    seed = check_seed("seed", seed, allow_none=True)
 
     x0 = np.linspace(low, high, n_points)
     upper = np.stack([x0, x0 ** 2], axis=1)
@@ -43,9 +40,7 @@ def make_parabolas(n_points: int = 1000, xlim: tuple[float, float] = (-1.0, 1.0)
     X = np.concatenate([upper, lower])
     y = np.concatenate([np.zeros(n_points), np.ones(n_points)]).reshape(-1, 1)
     if seed is not None:
-        if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-            raise ValueError(f"seed must be a non-negative integer or None, got {seed!r}.")
-        np.random.seed(int(seed))
+        np.random.seed(seed)
         shuffled = np.random.permutation(len(X))
         X, y = X[shuffled], y[shuffled]
     return X, y

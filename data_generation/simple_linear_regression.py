@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from data_generation._checks import check_fraction, check_non_negative, check_positive_int
+from helpers.checks import (check_fraction, check_non_negative, check_positive, check_positive_int,
+                            check_seed)
 
 __all__ = ["make_linear_data", "split_indices"]
 
@@ -23,8 +24,8 @@ def make_linear_data(n_points: int = 100, true_b: float = 1.0, true_w: float = 2
     """Return ``(x, y)`` of shape (n_points, 1) with x ~ U[0, x_scale) and y = b + w x + noise."""
     n_points = check_positive_int("n_points", n_points, minimum=2)
     noise_std = check_non_negative("noise_std", noise_std)
-    if not x_scale > 0:
-        raise ValueError(f"x_scale must be positive, got {x_scale}.")
+    x_scale = check_positive("x_scale", x_scale)
+    seed = check_seed("seed", seed, allow_none=True)
     if seed is not None:
         np.random.seed(seed)
     x = np.random.rand(n_points, 1) * x_scale
@@ -42,6 +43,7 @@ def split_indices(n_points: int, train_fraction: float = 0.8,
     """
     n_points = check_positive_int("n_points", n_points, minimum=2)
     train_fraction = check_fraction("train_fraction", train_fraction)
+    seed = check_seed("seed", seed, allow_none=True)
     n_train = int(n_points * train_fraction)
     if n_train == 0 or n_train == n_points:
         raise ValueError(
@@ -58,7 +60,8 @@ def split_indices(n_points: int, train_fraction: float = 0.8,
 if __name__ == "__main__":
     true_b, true_w, N = 1, 2, 100
     x, y = make_linear_data(N, true_b, true_w, seed=42)
+    # the split continues the same NumPy stream, right after the noise
     train_idx, val_idx = split_indices(N, 0.8)
-    idx = np.concatenate([train_idx, val_idx])
-    x_train, y_train = x[train_idx], y[train_idx]
-    x_val, y_val = x[val_idx], y[val_idx]
+    idx = np.concatenate([train_idx, val_idx])  # the shuffled order, training part first
+    # pick the rows of each array twice: once for training, once for validation
+    (x_train, x_val), (y_train, y_val) = ((arr[train_idx], arr[val_idx]) for arr in (x, y))

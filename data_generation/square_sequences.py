@@ -17,11 +17,9 @@ square starts at C and goes clockwise: ``points[0]`` is about
 """
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
-from data_generation._checks import check_non_negative, check_positive_int
+from helpers.checks import check_bool, check_non_negative, check_positive_int, check_seed
 
 __all__ = ["CORNERS", "CORNER_NAMES", "CORNER_COLORS", "generate_sequences",
            "canonical_sequences", "corner_names"]
@@ -32,17 +30,6 @@ CORNERS = np.array([[-1.0, -1.0], [-1.0, 1.0], [1.0, 1.0], [1.0, -1.0]])
 CORNER_NAMES = ("A", "B", "C", "D")
 #: Their colours (matplotlib names), in the same order as ``CORNERS``.
 CORNER_COLORS = ("gray", "green", "blue", "red")
-
-
-def _check_seed(seed) -> int | None:
-    """Return ``seed`` unchanged, or raise unless it is None or an integer in [0, 2**32)."""
-    if seed is None:
-        return None
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-        raise TypeError(f"seed must be an integer or None, got {seed!r} ({type(seed).__name__}).")
-    if not 0 <= seed < 2**32:
-        raise ValueError(f"seed must lie in [0, 2**32), got {seed}.")
-    return int(seed)
 
 
 def _corner_order(start: int, clockwise: bool) -> list[int]:
@@ -62,9 +49,8 @@ def generate_sequences(n: int = 128, variable_len: bool = False, seed: int | Non
     an int array of shape (n,). ``seed=None`` continues NumPy's global random stream.
     """
     n = check_positive_int("n", n)
-    if not isinstance(variable_len, (bool, np.bool_)):
-        raise TypeError(f"variable_len must be True or False, got {variable_len!r}.")
-    seed = _check_seed(seed)
+    variable_len = check_bool("variable_len", variable_len)
+    seed = check_seed("seed", seed, allow_none=True)
     noise_std = check_non_negative("noise_std", noise_std)
 
     # A RandomState seeded like np.random.seed gives the very same stream as the global

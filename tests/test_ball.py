@@ -62,7 +62,7 @@ def test_seeded_and_shuffled():
 @pytest.mark.parametrize("kwargs, error", [
     (dict(n_dims=1), ValueError), (dict(n_points=0), ValueError),
     (dict(classif_radius_fraction=1.5), ValueError), (dict(seed=-3), ValueError),
-    (dict(only_sphere="no"), TypeError), (dict(n_dims=2.5), ValueError),
+    (dict(only_sphere="no"), TypeError), (dict(n_dims=2.5), TypeError),
 ])
 def test_bad_arguments(kwargs, error):
     with pytest.raises(error):

@@ -86,7 +86,7 @@ def test_draw_line_corner_column_moves_to_column_one():
 
 @pytest.mark.parametrize("kwargs, error, match", [
     (dict(img_size=1), ValueError, "img_size"),
-    (dict(img_size=5.0), ValueError, "img_size"),
+    (dict(img_size=5.0), TypeError, "img_size"),
     (dict(n_images=0), ValueError, "n_images"),
     (dict(binary="yes"), TypeError, "binary"),
     (dict(seed=-1), ValueError, "seed"),

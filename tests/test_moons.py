@@ -44,8 +44,10 @@ def test_bad_arguments_raise_clear_errors():
         make_moons_data(n_samples=1)
     with pytest.raises(ValueError, match="noise"):
         make_moons_data(noise=-0.1)
-    with pytest.raises(ValueError, match="random_state"):
+    with pytest.raises(TypeError, match="random_state"):
         make_moons_data(random_state=1.5)
+    with pytest.raises(ValueError, match="random_state"):
+        make_moons_data(random_state=-1)
     X, y = make_moons_data()
     with pytest.raises(ValueError, match="val_fraction"):
         split_and_standardize(X, y, val_fraction=1.0)

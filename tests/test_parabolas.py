@@ -44,7 +44,7 @@ def test_no_straight_line_separates_the_classes():
 
 @pytest.mark.parametrize("kwargs, error", [
     (dict(n_points=1), ValueError), (dict(xlim=(1, -1)), ValueError),
-    (dict(xlim=5), TypeError), (dict(gap=0), ValueError), (dict(gap="a"), ValueError),
+    (dict(xlim=5), TypeError), (dict(gap=0), ValueError), (dict(gap="a"), TypeError),
     (dict(seed=-3), ValueError),
 ])
 def test_bad_arguments(kwargs, error):

@@ -44,14 +44,16 @@ def test_split_is_a_partition():
     assert sorted(np.concatenate([train_idx, val_idx]).tolist()) == list(range(50))
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"n_points": 1}, "n_points"),
-    ({"n_points": 10.5}, "n_points"),
-    ({"noise_std": -1}, "noise_std"),
-    ({"x_scale": 0}, "x_scale"),
+@pytest.mark.parametrize("kwargs, error, message", [
+    ({"n_points": 1}, ValueError, "n_points"),
+    ({"n_points": 10.5}, TypeError, "n_points"),
+    ({"noise_std": -1}, ValueError, "noise_std"),
+    ({"x_scale": 0}, ValueError, "x_scale"),
+    ({"x_scale": "1"}, TypeError, "x_scale"),
+    ({"seed": 4.2}, TypeError, "seed"),
 ])
-def test_bad_generator_arguments(kwargs, message):
-    with pytest.raises(ValueError, match=message):
+def test_bad_generator_arguments(kwargs, error, message):
+    with pytest.raises(error, match=message):
         make_linear_data(**kwargs)
 
 

@@ -93,7 +93,7 @@ def test_canonical_sequences():
 
 @pytest.mark.parametrize("kwargs, error, match", [
     ({"n": 0}, ValueError, "n must be at least 1"),
-    ({"n": 2.5}, ValueError, "n must be an integer"),
+    ({"n": 2.5}, TypeError, "n must be an integer"),
     ({"variable_len": "yes"}, TypeError, "variable_len must be True or False"),
     ({"seed": -1}, ValueError, "seed must lie in"),
     ({"seed": 1.5}, TypeError, "seed must be an integer or None"),
