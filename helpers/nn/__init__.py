@@ -1,0 +1,10 @@
+"""Every reusable ``nn.Module`` of the book, one home each, grouped by subject.
+
+* ``recurrent``: chapter 8's hand-made RNN/GRU/LSTM cells, the square classifiers and the
+  helpers that take recurrent layers apart (layer state dicts, last outputs of packed batches).
+* ``attention``: the masks (True = visible) and the one ``MultiHeadAttention`` of the book.
+* ``seq2seq``: chapter 9's encoders and decoders (recurrent, with attention, with
+  self-attention) and the encoder-decoders that train them on sequences of points.
+* ``transformer``: chapter 10's positional encoding, layer norm, encoder and decoder layers and
+  stacks, and the Vision Transformer.
+"""
