@@ -40,10 +40,12 @@ $(STAMP): requirements.txt pyproject.toml
 	echo ">>> environment ready in $$(( $$(date +%s) - start )) s"
 	@touch $(STAMP)
 
-# graphviz's `dot` draws chapter 1's computation graphs; headless Chromium runs the site tests.
+# graphviz's `dot` draws chapter 1's computation graphs; headless Chromium runs the site tests;
+# Debian's dataset-fashion-mnist holds the Fashion-MNIST IDX files of Part V (no download at run time).
 system-deps:
 	@missing=""; command -v dot >/dev/null 2>&1 || missing="$$missing graphviz"; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	[ -d /usr/share/datasets/fashion-mnist ] || missing="$$missing dataset-fashion-mnist"; \
 	if [ -n "$$missing" ]; then \
 	  echo ">>> installing$$missing with apt-get"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
