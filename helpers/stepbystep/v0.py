@@ -23,10 +23,17 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
+from helpers.checks import check_int, check_seed
+
 __all__ = ["StepByStep"]
 
 # Trainings with at least this many mini-batch steps show a progress bar unless told otherwise.
 PROGRESS_MIN_STEPS = 2000
+
+
+def _best_device() -> str:
+    """The GPU when PyTorch sees one, else the CPU."""
+    return "cuda" if torch.cuda.is_available() else "cpu"
 
 
 class StepByStep:
@@ -51,20 +58,20 @@ class StepByStep:
             raise TypeError("optimizer must be a torch.optim.Optimizer built on the model's "
                             f"parameters, e.g. optim.SGD(model.parameters(), lr=0.1); "
                             f"got {type(optimizer).__name__}.")
-        self.model = model
-        self.loss_fn = loss_fn
-        self.optimizer = optimizer
-        self.device = "cuda" if torch.cuda.is_available() else "cpu"
+        # what the user hands us; the model moves to the best device at once
+        self.model, self.loss_fn, self.optimizer = model, loss_fn, optimizer
+        self.device = _best_device()
         self.model.to(self.device)
 
-        self.train_loader = None
-        self.val_loader = None
-        self.writer = None
+        # filled in later by set_loaders and set_tensorboard
+        self.train_loader = self.val_loader = self.writer = None
 
+        # the history, which grows with every call to train
+        self.total_epochs = 0
         self.losses: list[float] = []
         self.val_losses: list[float] = []
-        self.total_epochs = 0
 
+        # step functions bound to this model, loss and optimizer
         self.train_step_fn = self._make_train_step_fn()
         self.val_step_fn = self._make_val_step_fn()
 
@@ -73,11 +80,12 @@ class StepByStep:
         """Send the model to ``device``; fall back to the best available device if that fails."""
         try:
             self.model.to(device)
-            self.device = device
-        except (RuntimeError, AssertionError):
-            self.device = "cuda" if torch.cuda.is_available() else "cpu"
-            print(f"Couldn't send the model to {device}, sending it to {self.device} instead.")
-            self.model.to(self.device)
+        except (RuntimeError, AssertionError):  # e.g. "cuda" on a machine without a GPU
+            fallback = _best_device()
+            print(f"Couldn't send the model to {device}: using {fallback} instead.")
+            self.model.to(fallback)
+            device = fallback
+        self.device = device
 
     def set_loaders(self, train_loader: Iterable, val_loader: Iterable | None = None) -> None:
         """Store the training loader and, optionally, the validation loader."""
@@ -87,17 +95,19 @@ class StepByStep:
             if loader is None or not hasattr(loader, "__iter__"):
                 raise TypeError(f"{name} must be an iterable of (features, labels) mini-batches, "
                                 f"such as a torch.utils.data.DataLoader; got {loader!r}.")
-        self.train_loader = train_loader
-        self.val_loader = val_loader
+        self.train_loader, self.val_loader = train_loader, val_loader
 
     def set_tensorboard(self, name: str, folder: str = "runs") -> None:
         """Log to TensorBoard in ``folder/name_YYYYmmddHHMMSS``."""
         from torch.utils.tensorboard import SummaryWriter  # imported late: it is slow to import
 
-        if not name or not isinstance(name, str):
-            raise ValueError("name must be a non-empty string naming the experiment.")
-        suffix = datetime.now().strftime("%Y%m%d%H%M%S")
-        self.writer = SummaryWriter(f"{folder}/{name}_{suffix}")
+        if not isinstance(name, str):
+            raise TypeError(f"name must be a string naming the experiment, got {name!r}.")
+        if not name:
+            raise ValueError("name must not be empty: give the experiment a name, e.g. 'classy'.")
+        # one folder per run, stamped with the time it started
+        run_folder = Path(folder) / f"{name}_{datetime.now():%Y%m%d%H%M%S}"
+        self.writer = SummaryWriter(str(run_folder))
 
     # ------------------------------------------------------------- the steps
     def _make_train_step_fn(self) -> Callable:
@@ -144,17 +154,17 @@ class StepByStep:
         # set the mode once per epoch (a hook or a callback may have changed it)
         self.model.train(not validation)
         n_batches = len(data_loader)
-        batch_losses = []
-        for i, (x_batch, y_batch) in enumerate(data_loader):
-            x_batch = x_batch.to(self.device, non_blocking=True)
-            y_batch = y_batch.to(self.device, non_blocking=True)
-            batch_losses.append(step_fn(x_batch, y_batch))
+        losses = []
+        for done, batch in enumerate(data_loader, start=1):
+            # only the mini-batch travels to the device, never the whole dataset
+            features, labels = (part.to(self.device, non_blocking=True) for part in batch)
+            losses.append(step_fn(features, labels))
             if not validation:
-                self._on_train_batch_end((i + 1) / n_batches)
-        if not batch_losses:
+                self._on_train_batch_end(done / n_batches)
+        if not losses:
             raise RuntimeError("The loader yielded no mini-batches; is the dataset empty?")
         # one host sync per epoch; float64 for the same mean as np.mean over Python floats
-        return torch.stack(batch_losses).double().mean().item()
+        return torch.stack(losses).double().mean().item()
 
     # hooks for later versions -------------------------------------------------
     def _after_backward(self) -> None:
@@ -169,12 +179,12 @@ class StepByStep:
     # -------------------------------------------------------------- training
     def set_seed(self, seed: int = 42) -> None:
         """Seed torch and NumPy and make cuDNN deterministic."""
-        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-            raise ValueError(f"seed must be a non-negative integer, got {seed!r}.")
-        torch.backends.cudnn.deterministic = True
-        torch.backends.cudnn.benchmark = False
-        torch.manual_seed(seed)
+        seed = check_seed("seed", seed)
         np.random.seed(seed)
+        torch.manual_seed(seed)
+        # on a GPU: always the same convolution algorithms, no timing-based choice between them
+        torch.backends.cudnn.benchmark = False
+        torch.backends.cudnn.deterministic = True
 
     def train(self, n_epochs: int, seed: int = 42, progress: bool | None = None) -> None:
         """Train for ``n_epochs`` epochs, recording training and validation losses.
@@ -182,9 +192,7 @@ class StepByStep:
         ``progress``: show a progress bar (``None`` shows one for trainings of at least
         ``PROGRESS_MIN_STEPS`` mini-batches).
         """
-        if isinstance(n_epochs, bool) or not isinstance(n_epochs, (int, np.integer)) \
-                or n_epochs < 1:
-            raise ValueError(f"n_epochs must be a positive integer, got {n_epochs!r}.")
+        n_epochs = check_int("n_epochs", n_epochs, minimum=1)
         if self.train_loader is None:
             raise RuntimeError("There is no training loader: call "
                                "set_loaders(train_loader, val_loader) before train().")
@@ -210,32 +218,40 @@ class StepByStep:
                 self.val_losses.append(val_loss)
 
             self._on_epoch_end(val_loss)
-
-            if self.writer is not None:
-                scalars = {"training": loss}
-                if val_loss is not None:
-                    scalars["validation"] = val_loss
-                self.writer.add_scalars(main_tag="loss", tag_scalar_dict=scalars,
-                                        global_step=self.total_epochs)
+            self._log_losses(loss, val_loss)
         if self.writer is not None:
             self.writer.flush()
 
+    def _log_losses(self, loss: float, val_loss: float | None) -> None:
+        """Send this epoch's losses to TensorBoard, both on the chart called 'loss'."""
+        if self.writer is None:
+            return
+        curves = {"training": loss}
+        if val_loss is not None:
+            curves["validation"] = val_loss
+        self.writer.add_scalars("loss", curves, self.total_epochs)
+
     # ----------------------------------------------------------- checkpoints
+    def _stateful_parts(self) -> dict:
+        """The objects whose ``state_dict`` goes into a checkpoint, under ``<key>_state_dict``."""
+        return {"model": self.model, "optimizer": self.optimizer}
+
     def _checkpoint_dict(self) -> dict:
         """Everything a checkpoint holds; subclasses add their own state."""
-        return {"epoch": self.total_epochs,
-                "model_state_dict": self.model.state_dict(),
-                "optimizer_state_dict": self.optimizer.state_dict(),
-                "loss": [float(v) for v in self.losses],
-                "val_loss": [float(v) for v in self.val_losses]}
+        checkpoint = {f"{key}_state_dict": part.state_dict()
+                      for key, part in self._stateful_parts().items()}
+        # the history as plain floats, so that torch.load(weights_only=True) accepts it
+        checkpoint["epoch"] = self.total_epochs
+        checkpoint["loss"] = [float(v) for v in self.losses]
+        checkpoint["val_loss"] = [float(v) for v in self.val_losses]
+        return checkpoint
 
     def _restore_checkpoint(self, checkpoint: dict) -> None:
         """Put the state saved by ``_checkpoint_dict`` back in place."""
-        self.model.load_state_dict(checkpoint["model_state_dict"])
-        self.optimizer.load_state_dict(checkpoint["optimizer_state_dict"])
+        for key, part in self._stateful_parts().items():
+            part.load_state_dict(checkpoint[f"{key}_state_dict"])
         self.total_epochs = checkpoint["epoch"]
-        self.losses = list(checkpoint["loss"])
-        self.val_losses = list(checkpoint["val_loss"])
+        self.losses, self.val_losses = list(checkpoint["loss"]), list(checkpoint["val_loss"])
 
     def save_checkpoint(self, filename: str | os.PathLike) -> None:
         """Save model, optimizer, epoch count and losses; the file is replaced atomically."""

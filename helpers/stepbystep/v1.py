@@ -31,4 +31,5 @@ class StepByStep(StepByStepV0):
 
     def count_parameters(self) -> int:
         """Number of trainable (requires_grad) parameters in the model."""
-        return sum(p.numel() for p in self.model.parameters() if p.requires_grad)
+        # a frozen parameter counts zero times (requires_grad is False, i.e. 0)
+        return sum(param.numel() * param.requires_grad for param in self.model.parameters())

@@ -57,22 +57,29 @@ class StepByStep(StepByStepV1):
     def _visualize_tensors(axs, x: np.ndarray, y=None, yhat=None, layer_name: str = "",
                            title: str | None = None) -> None:
         """Draw the first ``len(axs)`` items of ``x`` as grayscale images on one row of axes."""
-        n_images = len(axs)
-        minv, maxv = np.min(x[:n_images]), np.max(x[:n_images])
-        for j, image in enumerate(x[:n_images]):
-            ax = axs[j]
-            if title is not None:
-                ax.set_title(f"{title} #{j}", fontsize=12)
-            shp = np.atleast_2d(image).shape
-            ax.set_ylabel(f"{layer_name}\n{shp[0]}x{shp[1]}", rotation=0, labelpad=40)
-            xlabel1 = "" if y is None else f"\nLabel: {y[j]}"
-            xlabel2 = "" if yhat is None else f"\nPredicted: {yhat[j]}"
-            xlabel = f"{xlabel1}{xlabel2}"
-            if xlabel:
-                ax.set_xlabel(xlabel[1:], fontsize=12)
-            ax.imshow(np.atleast_2d(image.squeeze()), cmap="gray", vmin=minv, vmax=maxv)
+        shown = x[:len(axs)]
+        # one grey scale for the whole row, so that brightness means the same in every image
+        grey = {"cmap": "gray", "vmin": np.min(shown), "vmax": np.max(shown)}
+        for j, (ax, image) in enumerate(zip(axs, shown)):
+            height, width = np.atleast_2d(image).shape[:2]
+            ax.imshow(np.atleast_2d(image.squeeze()), **grey)
             ax.set_xticks([])
             ax.set_yticks([])
+            # the row's name on the left, horizontal, with the size of each map
+            ax.set_ylabel(f"{layer_name}\n{height}x{width}", rotation=0, labelpad=40)
+            if title is not None:
+                ax.set_title(f"{title} #{j}", fontsize=12)
+            captions = [f"{what}: {values[j]}"
+                        for what, values in (("Label", y), ("Predicted", yhat)) if values is not None]
+            if captions:
+                ax.set_xlabel("\n".join(captions), fontsize=12)
+
+    @staticmethod
+    def _tidy_grid(fig, axes) -> None:
+        """Keep the labels of the outer axes only and pack the grid."""
+        for ax in axes.flat:
+            ax.label_outer()
+        fig.tight_layout()
 
     # --------------------------------------------------------------- filters
     def visualize_filters(self, layer_name: str, **kwargs):
@@ -81,16 +88,15 @@ class StepByStep(StepByStepV1):
         if not isinstance(layer, nn.Conv2d):
             raise ValueError(f"{layer_name!r} is a {type(layer).__name__}, not an nn.Conv2d; "
                              "only convolutional layers have filters to draw.")
-        weights = layer.weight.data.cpu().numpy()
-        n_filters, n_channels, _, _ = weights.shape
-        size = (2 * n_channels + 2, 2 * n_filters)
-        fig, axes = plt.subplots(n_filters, n_channels, figsize=size, squeeze=False)
-        for i in range(n_filters):
-            StepByStep._visualize_tensors(axes[i, :], weights[i], layer_name=f"Filter #{i}",
-                                          title="Channel")
-        for ax in axes.flat:
-            ax.label_outer()
-        fig.tight_layout()
+        kernels = layer.weight.data.cpu().numpy()  # (filters, channels, height, width)
+        n_filters, n_channels = kernels.shape[:2]
+        # one row per filter, one column per input channel
+        fig, axes = plt.subplots(n_filters, n_channels, squeeze=False,
+                                 figsize=(2 * n_channels + 2, 2 * n_filters))
+        for number, (row, filter_kernels) in enumerate(zip(axes, kernels)):
+            self._visualize_tensors(row, filter_kernels, title="Channel",
+                                    layer_name=f"Filter #{number}")
+        self._tidy_grid(fig, axes)
         return fig
 
     # ----------------------------------------------------------------- hooks
@@ -103,12 +109,12 @@ class StepByStep(StepByStepV1):
 
         if hook_fn is None:
             def hook_fn(layer, inputs, outputs):
+                # keep every batch this layer produces, stacked along the first axis
                 name = layer_names[layer]
-                values = outputs.detach().cpu().numpy()
-                if self.visualization[name] is None:
-                    self.visualization[name] = values
-                else:
-                    self.visualization[name] = np.concatenate([self.visualization[name], values])
+                batch = outputs.detach().cpu().numpy()
+                earlier = self.visualization[name]
+                self.visualization[name] = batch if earlier is None else \
+                    np.concatenate([earlier, batch])
 
         for name in layers_to_hook:
             self.visualization[name] = None
@@ -122,58 +128,54 @@ class StepByStep(StepByStepV1):
 
     def visualize_outputs(self, layers: Sequence[str], n_images: int = 10, y=None, yhat=None):
         """Draw the captured outputs of ``layers`` for the first ``n_images`` images."""
-        layers = [name for name in layers if self.visualization.get(name) is not None]
-        if not layers:
+        # every row of the figure: (its label, one image per input)
+        rows = []
+        for name in layers:
+            output = self.visualization.get(name)
+            if output is None:
+                continue
+            if output.ndim == 2:  # a vector per input (e.g. a linear layer): a single row
+                rows.append((name, output))
+            else:  # feature maps: a row for each channel
+                n_maps = output.shape[1] if output.ndim == 4 else 1
+                rows.extend((f"{name}\nfil#{k}", output[:, k]) for k in range(n_maps))
+        if not rows:
             raise RuntimeError("No captured outputs: call attach_hooks(layers) and run the model "
                                "(e.g. predict) before visualize_outputs.")
-        shapes = [self.visualization[name].shape for name in layers]
-        n_rows = [shape[1] if len(shape) == 4 else 1 for shape in shapes]
-        total_rows = int(np.sum(n_rows))
-        fig, axes = plt.subplots(total_rows, n_images,
-                                 figsize=(1.5 * n_images, 1.5 * total_rows), squeeze=False)
-        row = 0
-        for name, n_row in zip(layers, n_rows):
-            output = self.visualization[name]
-            is_vector = output.ndim == 2
-            for k in range(n_row):
-                StepByStep._visualize_tensors(
-                    axes[row, :],
-                    output if is_vector else output[:, k],
-                    y, yhat,
-                    layer_name=name if is_vector else f"{name}\nfil#{k}",
-                    title="Image" if row == 0 else None)
-                row += 1
-        for ax in axes.flat:
-            ax.label_outer()
-        fig.tight_layout()
+        fig, axes = plt.subplots(len(rows), n_images, squeeze=False,
+                                 figsize=(1.5 * n_images, 1.5 * len(rows)))
+        for number, (label, images) in enumerate(rows):
+            self._visualize_tensors(axes[number], images, y, yhat, layer_name=label,
+                                    title=None if number else "Image")
+        self._tidy_grid(fig, axes)
         return fig
 
     # -------------------------------------------------------------- accuracy
     def correct(self, x: torch.Tensor, y: torch.Tensor, threshold: float = 0.5) -> torch.Tensor:
         """Return a (n_classes, 2) tensor: correct predictions and number of points per class."""
+        labels = y.to(self.device)
         self.model.eval()
         with torch.no_grad():
-            yhat = self.model(x.to(self.device))
-        y = y.to(self.device)
+            outputs = self.model(x.to(self.device))
         self.model.train()
 
-        n_samples, n_dims = yhat.shape
-        if n_dims > 1:
-            _, predicted = torch.max(yhat, 1)
-        else:
-            n_dims += 1
+        if outputs.shape[1] > 1:  # one score per class: the largest one wins
+            n_classes = outputs.shape[1]
+            predicted = outputs.max(dim=1).indices
+        else:  # a single output: the probability of class 1, against the threshold
+            n_classes = 2
             # a model ending in a sigmoid already outputs probabilities; otherwise these are logits
             ends_in_sigmoid = isinstance(self.model, nn.Sequential) and \
                 isinstance(self.model[-1], nn.Sigmoid)
-            probs = yhat if ends_in_sigmoid else torch.sigmoid(yhat)
-            predicted = (probs > threshold).long()
+            probabilities = outputs if ends_in_sigmoid else torch.sigmoid(outputs)
+            predicted = (probabilities > threshold).long()
 
-        result = []
-        for c in range(n_dims):
-            n_class = (y == c).sum().item()
-            n_correct = (predicted[y == c] == c).sum().item()
-            result.append((n_correct, n_class))
-        return torch.tensor(result)
+        # one row per class: (points of the class predicted right, points of the class)
+        counts = []
+        for label in range(n_classes):
+            members = labels == label
+            counts.append(((predicted[members] == label).sum().item(), members.sum().item()))
+        return torch.tensor(counts)
 
     @staticmethod
     def loader_apply(loader, func: Callable, reduce: str = "sum") -> torch.Tensor:

@@ -11,7 +11,8 @@ Adds to v2:
 from __future__ import annotations
 
 from copy import deepcopy
-from typing import Callable, Sequence
+from itertools import islice
+from typing import Callable, Iterable, Iterator, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -36,17 +37,29 @@ def make_lr_fn(start_lr: float, end_lr: float, num_iter: int,
                          f"end_lr={end_lr}.")
     if isinstance(num_iter, bool) or not isinstance(num_iter, (int, np.integer)) or num_iter < 1:
         raise ValueError(f"num_iter must be a positive integer, got {num_iter!r}.")
-    if step_mode == "linear":
-        factor = (end_lr / start_lr - 1) / num_iter
+    # LambdaLR multiplies start_lr by what the function returns: 1 at the start, and
+    # end_lr / start_lr after num_iter steps
+    if step_mode == "exp":
+        # the same ratio between consecutive steps: a straight line on a log axis
+        ratio = np.exp((np.log(end_lr) - np.log(start_lr)) / num_iter)
+        return lambda iteration: float(ratio ** iteration)
+    # the same increment at every step
+    increment = (end_lr / start_lr - 1) / num_iter
+    return lambda iteration: 1 + iteration * increment
 
-        def lr_fn(iteration: int) -> float:
-            return 1 + iteration * factor
-    else:
-        factor = (np.log(end_lr) - np.log(start_lr)) / num_iter
 
-        def lr_fn(iteration: int) -> float:
-            return float(np.exp(factor) ** iteration)
-    return lr_fn
+def _cycle_batches(loader: Iterable) -> Iterator:
+    """Mini-batches of ``loader``, pass after pass, for as long as they are asked for."""
+    while True:
+        yield from loader
+
+
+def _smoothed(values: list[float], alpha: float) -> list[float]:
+    """Exponentially weighted moving average; the first value is kept as it is."""
+    averages: list[float] = []
+    for value in values:
+        averages.append(alpha * value + (1 - alpha) * averages[-1] if averages else value)
+    return averages
 
 
 class StepByStep(StepByStepV2):
@@ -102,53 +115,40 @@ class StepByStep(StepByStepV2):
         """
         if not 0 < alpha <= 1:
             raise ValueError(f"alpha (the smoothing factor) must be in (0, 1], got {alpha}.")
-        previous_states = {"model": deepcopy(self.model.state_dict()),
-                           "optimizer": deepcopy(self.optimizer.state_dict())}
-        start_lr = self.optimizer.state_dict()["param_groups"][0]["lr"]
-        lr_fn = make_lr_fn(start_lr, end_lr, num_iter, step_mode)
-        scheduler = LambdaLR(self.optimizer, lr_lambda=lr_fn)
+        # the test really trains: keep copies to put model and optimizer back afterwards
+        model_before = deepcopy(self.model.state_dict())
+        optimizer_before = deepcopy(self.optimizer.state_dict())
+        start_lr = optimizer_before["param_groups"][0]["lr"]
+        scheduler = LambdaLR(self.optimizer, make_lr_fn(start_lr, end_lr, num_iter, step_mode))
 
-        tracking = {"loss": [], "lr": []}
-        iteration = 0
+        learning_rates, raw_losses = [], []
         self.model.train()
-        while iteration < num_iter:
-            for x_batch, y_batch in data_loader:
-                x_batch = x_batch.to(self.device)
-                y_batch = y_batch.to(self.device)
-                yhat = self.model(x_batch)
-                loss = self.loss_fn(yhat, y_batch)
-                loss.backward()
-
-                tracking["lr"].append(scheduler.get_last_lr()[0])
-                if iteration == 0:
-                    tracking["loss"].append(loss.item())
-                else:
-                    smoothed = alpha * loss.item() + (1 - alpha) * tracking["loss"][-1]
-                    tracking["loss"].append(smoothed)
-
-                iteration += 1
-                if iteration == num_iter:
-                    break
+        batches = islice(_cycle_batches(data_loader), num_iter)
+        for step, (features, labels) in enumerate(batches, start=1):
+            loss = self.loss_fn(self.model(features.to(self.device)), labels.to(self.device))
+            loss.backward()
+            # the loss measured at this learning rate, before the update it leads to
+            learning_rates.append(scheduler.get_last_lr()[0])
+            raw_losses.append(loss.item())
+            if step < num_iter:  # the last loss is only measured
                 self.optimizer.step()
                 scheduler.step()
                 self.optimizer.zero_grad()
         self.optimizer.zero_grad()
 
-        self.model.load_state_dict(previous_states["model"])
-        self.optimizer.load_state_dict(previous_states["optimizer"])
+        self.model.load_state_dict(model_before)
+        self.optimizer.load_state_dict(optimizer_before)
         # LambdaLR stamped 'initial_lr' on the param groups: leave the optimizer as it was
         for group in self.optimizer.param_groups:
             group.pop("initial_lr", None)
 
+        tracking = {"loss": _smoothed(raw_losses, alpha), "lr": learning_rates}
         if ax is None:
-            fig, ax = plt.subplots(figsize=(6, 4))
-        else:
-            fig = ax.get_figure()
-        ax.plot(tracking["lr"], tracking["loss"])
-        if step_mode == "exp":
-            ax.set_xscale("log")
-        ax.set_xlabel("Learning Rate")
-        ax.set_ylabel("Loss")
+            _, ax = plt.subplots(figsize=(6, 4))
+        fig = ax.get_figure()
+        ax.plot(learning_rates, tracking["loss"])
+        ax.set_xscale("log" if step_mode == "exp" else "linear")
+        ax.set(xlabel="Learning Rate", ylabel="Loss")
         fig.tight_layout()
         return tracking, fig
 

@@ -9,19 +9,15 @@ This is the version later chapters import.
 """
 from __future__ import annotations
 
-from torch import nn
 import torch
 
+from helpers.checks import check_positive
 from helpers.stepbystep.v3 import StepByStep as StepByStepV3
 from helpers.stepbystep.v3 import make_lr_fn  # noqa: F401  (re-exported for convenience)
 
 __all__ = ["StepByStep", "make_lr_fn"]
 
-
-def _check_positive(name: str, value) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-        raise ValueError(f"{name} must be a positive number, got {value!r}.")
-    return float(value)
+_check_positive = check_positive  # the name set_clip_backprop uses
 
 
 class StepByStep(StepByStepV3):
@@ -34,17 +30,25 @@ class StepByStep(StepByStepV3):
 
     def set_clip_grad_value(self, clip_value: float) -> None:
         """Clip each gradient element to [-clip_value, clip_value] after every backward pass."""
-        clip_value = _check_positive("clip_value", clip_value)
+        limit = check_positive("clip_value", clip_value)
         self.remove_clip()
-        self.clipping = lambda: nn.utils.clip_grad_value_(self.model.parameters(),
-                                                          clip_value=clip_value)
+
+        def clamp_every_element():
+            # elementwise: each gradient component is cut to the limit on its own
+            torch.nn.utils.clip_grad_value_(self.model.parameters(), limit)
+
+        self.clipping = clamp_every_element
 
     def set_clip_grad_norm(self, max_norm: float, norm_type: float = 2) -> None:
         """Rescale the gradients after every backward pass so their norm is at most max_norm."""
-        max_norm = _check_positive("max_norm", max_norm)
+        limit = check_positive("max_norm", max_norm)
         self.remove_clip()
-        self.clipping = lambda: nn.utils.clip_grad_norm_(self.model.parameters(),
-                                                         max_norm, norm_type=norm_type)
+
+        def shrink_the_whole_vector():
+            # all gradients seen as one vector: scaled together, so its direction is kept
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), limit, norm_type)
+
+        self.clipping = shrink_the_whole_vector
 
     def set_clip_backprop(self, clip_value: float) -> None:
         """Clamp gradients while they flow backwards, with a hook on every trainable parameter."""
