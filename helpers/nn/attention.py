@@ -101,9 +101,11 @@ class MultiHeadAttention(nn.Module):
             if t.dim() != 3 or t.size(-1) != self.d_model:
                 raise ValueError(f"{name} must be (N, L, {self.d_model}), got shape "
                                  f"{tuple(t.shape)}.")
-        q = self.split_heads(self.linear_query(query))
+        # keys and values are projected before the query: the same order of operations as
+        # the chapter's first version, so that training reproduces its numbers to the last bit
         k = self.split_heads(self.linear_key(key))
         v = self.split_heads(self.linear_value(value))
+        q = self.split_heads(self.linear_query(query))
         scores = torch.matmul(q, k.transpose(-2, -1)) / math.sqrt(self.d_k)
         if mask is not None:
             # one mask for all heads: (N, L_q, L_k) -> (N, 1, L_q, L_k)
