@@ -7,11 +7,12 @@
 """
 from __future__ import annotations
 
-import numbers
 from typing import Callable, Sequence
 
 import torch
 from torch.utils.data import Dataset, Subset, WeightedRandomSampler, random_split
+
+from helpers.checks import check_int
 
 __all__ = ["TransformedTensorDataset", "index_splitter", "make_balanced_sampler"]
 
@@ -32,15 +33,12 @@ class TransformedTensorDataset(Dataset):
         if transform is not None and not callable(transform):
             raise TypeError(f"transform must be callable (e.g. a Compose) or None, "
                             f"got {type(transform).__name__}.")
-        self.x = x
-        self.y = y
-        self.transform = transform
+        self.x, self.y, self.transform = x, y, transform
 
     def __getitem__(self, index):
-        x = self.x[index]
-        if self.transform is not None:
-            x = self.transform(x)
-        return x, self.y[index]
+        features, label = self.x[index], self.y[index]
+        # the transform runs on every fetch, so random augmentations differ from epoch to epoch
+        return (features if self.transform is None else self.transform(features)), label
 
     def __len__(self) -> int:
         return len(self.x)
@@ -53,8 +51,7 @@ def index_splitter(n: int, splits: Sequence[float], seed: int = 13) -> list[Subs
     split. Sizes are rounded down and any leftover points go to the first subset. Each returned
     ``Subset`` holds its indices in ``.indices``. ``seed`` seeds torch's global generator first.
     """
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
-        raise ValueError(f"n must be a positive integer (the number of points), got {n!r}.")
+    n = check_int("n", n, minimum=1)
     try:
         weights = torch.as_tensor([float(s) for s in splits])
     except (TypeError, ValueError):
@@ -87,6 +84,6 @@ def make_balanced_sampler(y: torch.Tensor) -> WeightedRandomSampler:
     classes, counts = labels.unique(return_counts=True)
     class_weights = 1.0 / counts.float()
     sample_weights = class_weights[torch.searchsorted(classes, labels)]
-    generator = torch.Generator()
-    return WeightedRandomSampler(weights=sample_weights, num_samples=len(sample_weights),
-                                 generator=generator, replacement=True)
+    # its own generator, so that seeding it does not disturb torch's global one
+    return WeightedRandomSampler(sample_weights, len(labels), replacement=True,
+                                 generator=torch.Generator())

@@ -87,15 +87,18 @@ def mini_batch(device: str | torch.device, data_loader: Iterable, step_fn: StepF
     if not callable(step_fn):
         raise TypeError(f"step_fn must be a function such as the one make_train_step_fn returns, "
                         f"got {type(step_fn).__name__}.")
-    mini_batch_losses = []
-    for x_batch, y_batch in data_loader:
-        x_batch = x_batch.to(device)
-        y_batch = y_batch.to(device)
-        mini_batch_losses.append(step_fn(x_batch, y_batch))
-    if not mini_batch_losses:
+
+    def on_device(batch):
+        # the loader hands out CPU tensors; only this one mini-batch moves to the device
+        features, labels = batch
+        return features.to(device), labels.to(device)
+
+    losses = [step_fn(*on_device(batch)) for batch in data_loader]
+    if not losses:
         raise ValueError("data_loader produced no mini-batches; check that its dataset is not empty "
                          "and that drop_last=False or batch_size <= len(dataset).")
-    return float(np.mean(mini_batch_losses))
+    # the epoch's loss: the plain average of its mini-batch losses
+    return float(np.mean(losses))
 
 
 class LegacyRandomSampler(Sampler[int]):

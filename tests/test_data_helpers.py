@@ -46,7 +46,7 @@ def test_index_splitter_remainder_goes_to_first_split():
 
 
 @pytest.mark.parametrize("n, splits, error", [
-    (0, [1, 1], ValueError), (10.0, [1, 1], ValueError), (10, [-1, 2], ValueError),
+    (0, [1, 1], ValueError), (10.0, [1, 1], TypeError), (10, [-1, 2], ValueError),
     (10, [0, 0], ValueError), (10, ["a", 1], TypeError), (10, 5, TypeError),
 ])
 def test_index_splitter_bad_arguments(n, splits, error):

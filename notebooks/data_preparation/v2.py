@@ -15,13 +15,14 @@ x_tensor = torch.as_tensor(x).float()  # noqa: F821 (from the notebook)
 y_tensor = torch.as_tensor(y).float()  # noqa: F821 (from the notebook)
 dataset = TensorDataset(x_tensor, y_tensor)
 
-# 80% for training, the rest for validation
+# How many points go to each side: 80% (rounded down) to training, whatever is left to validation
 ratio = .8
 n_total = len(dataset)
-n_train = int(n_total * ratio)
+n_train = int(ratio * n_total)
 n_val = n_total - n_train
-train_data, val_data = random_split(dataset, [n_train, n_val])
+train_data, val_data = random_split(dataset, lengths=[n_train, n_val])
 
-# Shuffle the training set only: no gradients are computed on the validation set
-train_loader = DataLoader(dataset=train_data, batch_size=16, shuffle=True)
-val_loader = DataLoader(dataset=val_data, batch_size=16)
+# The validation loader keeps its order: nothing is learned from it, so nothing needs shuffling.
+# The training loader reshuffles its points at the start of every epoch.
+val_loader = DataLoader(val_data, batch_size=16)
+train_loader = DataLoader(train_data, batch_size=16, shuffle=True)

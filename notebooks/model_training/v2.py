@@ -11,16 +11,12 @@ n_epochs = 1000
 losses = []
 
 for epoch in range(n_epochs):
-    # Inner loop: one training step per mini-batch
-    mini_batch_losses = []
-    for x_batch, y_batch in train_loader:
-        # The dataset lives on the CPU; each mini-batch is sent to the model's device
-        x_batch = x_batch.to(device)
-        y_batch = y_batch.to(device)
-
-        mini_batch_loss = train_step_fn(x_batch, y_batch)
-        mini_batch_losses.append(mini_batch_loss)
+    # Inner loop: one training step per mini-batch. The dataset stays on the CPU;
+    # only the mini-batch in hand travels to the model's device.
+    batch_losses = []
+    for features, labels in train_loader:
+        batch_losses.append(train_step_fn(features.to(device), labels.to(device)))
 
     # The epoch's loss is the average over its mini-batches
-    loss = float(np.mean(mini_batch_losses))
+    loss = float(np.mean(batch_losses))
     losses.append(loss)

@@ -16,9 +16,11 @@ val_losses = []
 for epoch in range(n_epochs):
     # Training: one update per mini-batch
     loss = mini_batch(device, train_loader, train_step_fn)
-    losses.append(loss)
 
     # NEW: validation, with gradient tracking switched off
     with torch.no_grad():
         val_loss = mini_batch(device, val_loader, val_step_fn)
-        val_losses.append(val_loss)
+
+    # The epoch's two losses, one in each list
+    losses.append(loss)
+    val_losses.append(val_loss)

@@ -17,17 +17,18 @@ val_losses = []
 for epoch in range(n_epochs):
     # Training: one update per mini-batch
     loss = mini_batch(device, train_loader, train_step_fn)
-    losses.append(loss)
 
     # Validation, with gradient tracking switched off
     with torch.no_grad():
         val_loss = mini_batch(device, val_loader, val_step_fn)
-        val_losses.append(val_loss)
+
+    # The epoch's two losses, one in each list
+    losses.append(loss)
+    val_losses.append(val_loss)
 
     # NEW: both losses under one main tag, so TensorBoard draws them on the same chart
-    writer.add_scalars(main_tag='loss',
-                       tag_scalar_dict={'training': loss, 'validation': val_loss},
-                       global_step=epoch)
+    writer.add_scalars(main_tag='loss', global_step=epoch,
+                       tag_scalar_dict={'training': loss, 'validation': val_loss})
 
 # Write everything still buffered to disk and release the files
 writer.close()
