@@ -10,7 +10,7 @@ from matplotlib.figure import Figure
 
 from data_generation.square_sequences import canonical_sequences, generate_sequences
 from helpers.plots import chapter8 as p8
-from helpers.sequences import SquareModel, SquareModelGRU, SquareModelLSTM
+from helpers.nn.recurrent import SquareModel, SquareModelGRU, SquareModelLSTM
 
 
 @pytest.fixture(autouse=True)

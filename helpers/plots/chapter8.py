@@ -3,7 +3,7 @@ and ``plot_sequences``.
 
 Every public function draws one figure and returns the matplotlib ``Figure``;
 ``probability_contour`` draws into an ``Axes`` it is given. The "journey" figures take a trained
-model apart with the hand-made cells of ``helpers.sequences``, so that each intermediate feature
+model apart with the hand-made cells of ``helpers.nn.recurrent``, so that each intermediate feature
 space can be drawn.
 """
 from __future__ import annotations
@@ -19,7 +19,7 @@ from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Rectangle
 
 from data_generation.square_sequences import (CORNER_COLORS, CORNER_NAMES, CORNERS,
                                               canonical_sequences, corner_names)
-from helpers.sequences import ManualGRUCell, ManualRNNCell
+from helpers.nn.recurrent import ManualGRUCell, ManualRNNCell
 
 __all__ = ["counter_vs_clock", "plot_sequences", "plot_data", "rnn_diagram", "cell_diagram",
            "feature_space_steps", "plot_transformed_inputs", "probability_contour",
@@ -366,7 +366,7 @@ def _column_limits(rows) -> list[float]:
 
 def _rnn_stages(cell: ManualRNNCell, x: torch.Tensor, h: torch.Tensor):
     """The four stages of one RNN step for the grid and for the actual state."""
-    Wx, bx, Wh, bh = cell._split()[0]
+    Wx, bx, Wh, bh = cell.gate_weights()[0]
     t_x = (Wx @ x + bx)
     parts = cell.intermediates(x, h)
     fns = [lambda g: g, lambda g: g @ Wh.T + bh, lambda g: g @ Wh.T + bh + t_x,
@@ -399,7 +399,7 @@ def feature_space_steps(cell: nn.Module, x, h=None) -> Figure:
 
 def rnn_journey(model: nn.Module, sequence) -> Figure:
     """The 4x4 journey of a hidden state: rows = corners; input, transformed, translated, tanh."""
-    cell = _cell_from_layer(model.basic_rnn)
+    cell = _cell_from_layer(model.recurrent)
     seq = torch.as_tensor(np.asarray(sequence), dtype=torch.float32)
     names = corner_names(seq.numpy())
     lines = _grid_lines()
@@ -423,7 +423,7 @@ def rnn_journey(model: nn.Module, sequence) -> Figure:
 
 def hidden_path(model: nn.Module, sequence) -> Figure:
     """Every intermediate state of an RNN over one sequence, joined, inside the tanh box."""
-    cell = _cell_from_layer(model.basic_rnn)
+    cell = _cell_from_layer(model.recurrent)
     seq = torch.as_tensor(np.asarray(sequence), dtype=torch.float32)
     names = corner_names(seq.numpy())
     fig, ax = plt.subplots(1, 1, figsize=(8, 5.5))
@@ -450,12 +450,12 @@ def hidden_path(model: nn.Module, sequence) -> Figure:
 
 def gru_journey(model: nn.Module, sequence) -> Figure:
     """The gated journey of a GRU hidden state: rows = corners, 7 columns of feature spaces."""
-    cell = _cell_from_layer(model.basic_rnn)
+    cell = _cell_from_layer(model.recurrent)
     if not isinstance(cell, ManualGRUCell):
-        raise TypeError("gru_journey needs a model whose basic_rnn is an nn.GRU.")
+        raise TypeError("gru_journey needs a model whose recurrent layer is an nn.GRU.")
     seq = torch.as_tensor(np.asarray(sequence), dtype=torch.float32)
     names = corner_names(seq.numpy())
-    (_, _, _, _), (_, _, _, _), (Wxn, bxn, Whn, bhn) = cell._split()
+    (_, _, _, _), (_, _, _, _), (Wxn, bxn, Whn, bhn) = cell.gate_weights()
     lines = _grid_lines()
     rows, h = [], torch.zeros(cell.hidden_size)
     with torch.no_grad():
@@ -556,7 +556,7 @@ def _final_hidden(model: nn.Module, X: torch.Tensor) -> np.ndarray:
     model.eval()
     with torch.no_grad():
         model(X.to(_device_of(model)))
-    return model.hidden[-1].detach().cpu().numpy()
+    return model.final_hidden[-1].detach().cpu().numpy()
 
 
 def canonical_contour(models, titles=None) -> Figure:
