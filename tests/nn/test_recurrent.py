@@ -83,6 +83,17 @@ def test_intermediates_add_up():
     assert torch.allclose(lstm["h"], lstm["o"] * torch.tanh(lstm["c"]))
 
 
+def test_gate_weights_are_the_row_blocks_in_pytorch_order():
+    torch.manual_seed(2)
+    lstm = ManualLSTMCell(3, 2)
+    blocks = lstm.gate_weights()
+    assert len(blocks) == 4
+    forget = blocks[1]  # input, forget, g, output
+    assert torch.equal(forget[0], lstm.weight_ih[2:4]) and torch.equal(forget[3], lstm.bias_hh[2:4])
+    assert [tuple(t.shape) for t in forget] == [(2, 3), (2,), (2, 2), (2,)]
+    assert len(ManualRNNCell(3, 2).gate_weights()) == 1
+
+
 def test_book_numbers_for_the_rnn_gru_and_lstm_cells():
     x = torch.tensor([[1.0349, 0.9661]])
     torch.manual_seed(19)
