@@ -87,13 +87,10 @@ def mini_batch(device: str | torch.device, data_loader: Iterable, step_fn: StepF
     if not callable(step_fn):
         raise TypeError(f"step_fn must be a function such as the one make_train_step_fn returns, "
                         f"got {type(step_fn).__name__}.")
-
-    def on_device(batch):
-        # the loader hands out CPU tensors; only this one mini-batch moves to the device
-        features, labels = batch
-        return features.to(device), labels.to(device)
-
-    losses = [step_fn(*on_device(batch)) for batch in data_loader]
+    losses = []
+    for features, labels in data_loader:
+        # the loader hands out CPU tensors; only the mini-batch in hand moves to the device
+        losses.append(step_fn(features.to(device), labels.to(device)))
     if not losses:
         raise ValueError("data_loader produced no mini-batches; check that its dataset is not empty "
                          "and that drop_last=False or batch_size <= len(dataset).")
