@@ -550,3 +550,39 @@ def test_a_trainer_without_loss_and_optimizer_only_predicts():
     sbs.set_loaders(linear_loaders()[0])
     with pytest.raises(RuntimeError, match="can only predict"):
         sbs.train(1)
+
+
+def test_the_class_chapter_2_1_builds_in_cells_trains_like_v0():
+    """Chapter 2.1 assembles StepByStep cell by cell; helpers.stepbystep.v0 is that class.
+
+    Trained the same way from the same start, both end with the same parameters and losses.
+    """
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "notebooks" / "Chapter02.1.ipynb"
+    sources = ["".join(c["source"]) for c in json.loads(path.read_text())["cells"]
+               if c["cell_type"] == "code"]
+    first = next(i for i, s in enumerate(sources) if "def __init__(self, model, loss_fn" in s)
+    last = next(i for i, s in enumerate(sources) if s.startswith("def plot_losses"))
+    namespace: dict = {}
+    exec("import os, warnings\nfrom datetime import datetime\nimport numpy as np\nimport torch\n"
+         "import matplotlib.pyplot as plt\n"
+         "from torch.utils.tensorboard import SummaryWriter", namespace)
+    for source in sources[first:last + 1]:
+        if not any(line.startswith(("%", "!")) for line in source.splitlines()):
+            exec(source, namespace)
+    built = namespace["StepByStep"]
+    assert built is not v0.StepByStep
+
+    trainers = [make_trainer(cls=cls) for cls in (built, v0.StepByStep)]
+    for sbs in trainers:
+        sbs.train(30)
+    ours, packaged = trainers
+    assert ours.total_epochs == packaged.total_epochs == 30
+    assert all(torch.equal(a, b) for a, b in zip(ours.model.parameters(),
+                                                 packaged.model.parameters()))
+    np.testing.assert_allclose(ours.losses, packaged.losses, rtol=1e-12, atol=0)
+    np.testing.assert_allclose(ours.val_losses, packaged.val_losses, rtol=1e-12, atol=0)
+    x_new = np.array([[0.2], [0.5]])
+    np.testing.assert_array_equal(ours.predict(x_new), packaged.predict(x_new))

@@ -209,3 +209,44 @@ def test_chapter2_tensorboard_run_reproduces_the_book_with_legacy_shuffling(tmp_
     ns = _run("model_training/v5.py", ns)
     assert round(ns["model"][0].weight.item(), 4) == 1.9448
     assert round(ns["model"][0].bias.item(), 4) == 1.0295
+
+
+def _notebook_definitions(notebook: str, starts: tuple[str, ...]) -> dict:
+    """Run the code cells of ``notebook`` that start with one of ``starts``; return their names."""
+    import json
+
+    cells = json.loads((NOTEBOOKS / notebook).read_text())["cells"]
+    namespace = {"np": np, "torch": torch, "nn": nn, "optim": optim}
+    sources = ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
+    chosen = [s for s in sources if s.startswith(starts)]
+    assert len(chosen) == len(starts), "a cell that defines a chapter helper went missing"
+    for source in chosen:
+        exec(compile(source, notebook, "exec"), namespace)
+    return namespace
+
+
+def test_the_helpers_chapter_2_builds_in_cells_are_the_packaged_ones():
+    """Chapter 2 writes the three helpers in cells; its scripts import them from helpers/.
+
+    Both versions, run on the same data from the same start, give the same losses and weights.
+    """
+    built = _notebook_definitions("Chapter02.ipynb", ("def make_train_step_fn",
+                                                      "def make_val_step_fn", "def mini_batch"))
+    x, y = make_linear_data(seed=42)
+    data = TensorDataset(torch.as_tensor(x).float(), torch.as_tensor(y).float())
+    results = []
+    for helpers_of in (built, {"make_train_step_fn": make_train_step_fn,
+                               "make_val_step_fn": make_val_step_fn, "mini_batch": mini_batch}):
+        model, optimizer, loss_fn = _setup()
+        train_step = helpers_of["make_train_step_fn"](model, loss_fn, optimizer)
+        val_step = helpers_of["make_val_step_fn"](model, loss_fn)
+        torch.manual_seed(7)
+        loader = DataLoader(data, batch_size=16, shuffle=True)
+        losses = [helpers_of["mini_batch"]("cpu", loader, train_step) for _ in range(20)]
+        with torch.no_grad():
+            losses.append(helpers_of["mini_batch"]("cpu", loader, val_step))
+        results.append((losses, [p.detach().clone() for p in model.parameters()]))
+    (built_losses, built_params), (packaged_losses, packaged_params) = results
+    assert built_losses == packaged_losses
+    assert all(torch.equal(a, b) for a, b in zip(built_params, packaged_params))
+    assert built_losses[-2] < built_losses[0]  # it did learn something
