@@ -113,7 +113,8 @@ def requirement_closure(reqs: list[str], extras: tuple[str, ...] = ()) -> set[st
 
 @cache
 def provided_by(extra: str | None) -> set[str]:
-    extra_reqs = PROJECT["optional-dependencies"][extra] if extra else []
+    extra_reqs = [req for name in (extra.split(",") if extra else [])
+                  for req in PROJECT["optional-dependencies"][name]]
     return requirement_closure(PROJECT["dependencies"] + extra_reqs)
 
 
@@ -129,8 +130,8 @@ def test_the_colab_cell_fetches_the_release_of_config(path):
     extra = launch.cell_extra(source)
     assert source == launch.colab_cell(extra), (
         f"{path.name}: its Colab cell and _config.yml disagree; run `python tools/launch.py`")
-    if extra is not None:
-        assert extra in PROJECT["optional-dependencies"], f"unknown extra [{extra}]"
+    for name in extra.split(",") if extra else []:
+        assert name in PROJECT["optional-dependencies"], f"unknown extra [{name}]"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
