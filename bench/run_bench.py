@@ -163,9 +163,9 @@ def _cnn1() -> nn.Module:
 
 def _square_lstm() -> nn.Module:
     try:
-        from helpers.sequences import SquareModelLSTM
+        from helpers.nn.recurrent import SquareModelLSTM
     except ImportError:  # pragma: no cover
-        raise RuntimeError("helpers.sequences.SquareModelLSTM is missing") from None
+        raise RuntimeError("helpers.nn.recurrent.SquareModelLSTM is missing") from None
     return SquareModelLSTM(n_features=2, hidden_dim=2, n_outputs=1)
 
 

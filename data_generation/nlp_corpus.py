@@ -27,7 +27,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from data_generation._checks import check_fraction
+from helpers.checks import check_bool, check_fraction, check_seed
 
 __all__ = ["BOOKS", "Book", "QUOTECHAR", "repo_root", "packaged_texts_folder", "find_texts",
            "download_gutenberg", "strip_gutenberg", "trim_book", "read_book",
@@ -90,8 +90,7 @@ def find_texts(data_folder: str | os.PathLike | None = None, allow_download: boo
     stripping the Gutenberg header and footer. Raises ``FileNotFoundError`` otherwise.
     """
     books = _check_books(books)
-    if not isinstance(allow_download, bool):
-        raise TypeError(f"allow_download must be True or False, got {allow_download!r}.")
+    allow_download = check_bool("allow_download", allow_download)
     looked = []
     if data_folder is not None:
         folder = Path(data_folder)
@@ -260,8 +259,7 @@ def load_sentence_dataset(csv_files):
 def make_corpus_splits(dataset, test_size: float = 0.2, seed: int = 42):
     """Shuffle ``dataset`` (``seed``) and split it into ``train``/``test`` (same ``seed``)."""
     test_size = check_fraction("test_size", test_size)
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}.")
+    seed = check_seed("seed", seed)
     shuffled = dataset.shuffle(seed=seed)
     return shuffled.train_test_split(test_size=test_size, seed=seed)
 

@@ -11,10 +11,6 @@ import torch
 import torch.nn.utils.rnn as rnn_utils
 from torch.utils.data import Dataset
 
-# Kept only for bench/run_bench.py, which still imports the LSTM classifier from here; the class
-# itself is defined once, in helpers.nn.recurrent.
-from helpers.nn.recurrent import SquareModelLSTM  # noqa: F401
-
 __all__ = ["VariableLengthDataset", "pack_collate"]
 
 

@@ -26,7 +26,7 @@ def setup(seed: int = 42) -> float:
     The scripts run on one CPU thread: the results then do not depend on how many cores the
     machine has, and a busy machine does not slow the run down with idle-spinning threads.
     """
-    from helpers.nlp import quiet_hf
+    from helpers.text import quiet_hf
 
     quiet_hf()
     torch.set_num_threads(1)

@@ -35,7 +35,7 @@ def main() -> None:
     from safetensors.torch import save_file
     from transformers import AutoModel, AutoTokenizer
 
-    from helpers.nlp import sentence_embeddings
+    from helpers.text import sentence_embeddings
 
     tokenizer = AutoTokenizer.from_pretrained(MODEL_DIR)
     model = AutoModel.from_pretrained(MODEL_DIR).eval()

@@ -44,7 +44,7 @@ def main() -> None:
     from transformers import (BertConfig, BertForPreTraining, BertTokenizerFast,
                               DataCollatorForLanguageModeling)
 
-    from helpers.nlp import make_nsp_pairs, train_wordpiece
+    from helpers.text import make_nsp_pairs, train_wordpiece
 
     with tempfile.TemporaryDirectory() as tmp:
         dataset, splits = corpus_splits(tmp)

@@ -1,7 +1,7 @@
 """Pre-train chapter 11's tiny GPT-2 on *The Wonderful Wizard of Oz* (CPU, deterministic).
 
 Tokenizer: GPT-2's own byte-level BPE (from the rank file shipped by ``openai-whisper``), kept
-to its first 4,095 tokens + ``<|endoftext|>`` (see ``helpers.nlp.gpt2_tokenizer``): token ids
+to its first 4,095 tokens + ``<|endoftext|>`` (see ``helpers.text.gpt2_tokenizer``): token ids
 are GPT-2's, and the embedding table is 12 times smaller than GPT-2's 50,257 rows.
 Model: ``GPT2LMHeadModel`` with 2 layers, 4 heads, 128 dimensions, 256 positions (~0.9 M
 parameters, stored in float16: ~1.8 MB).
@@ -38,7 +38,7 @@ def main() -> None:
     from transformers import GPT2Config, GPT2LMHeadModel
 
     from data_generation.nlp_corpus import find_texts, read_book, sentence_tokenize
-    from helpers.nlp import group_texts, gpt2_tokenizer
+    from helpers.text import group_texts, gpt2_tokenizer
 
     tokenizer = gpt2_tokenizer(VOCAB_SIZE)
     sentences = sentence_tokenize(read_book("oz", find_texts()))

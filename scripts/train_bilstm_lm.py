@@ -1,10 +1,10 @@
 """Train chapter 11's ELMo-like biLSTM language model (CPU, deterministic).
 
-Vocabulary: the chapter's own word vocabulary (``helpers.nlp.make_vocab`` on the **training**
+Vocabulary: the chapter's own word vocabulary (``helpers.text.make_vocab`` on the **training**
 sentences, words seen at least twice, specials [PAD] [UNK] [SEP] [CLS] [MASK] first), words
-split with Gensim's ``simple_preprocess``. Model: ``helpers.nlp.BiLSTMLanguageModel`` (a 64-d
-embedding, a forward and a backward 2-layer LSTM of 64 units, a tied softmax), trained to
-predict the next word (forward) and the previous word (backward).
+split with Gensim's ``simple_preprocess``. Model: ``helpers.nn.language.BiLSTMLanguageModel``
+(a 64-d embedding, a forward and a backward 2-layer LSTM of 64 units, a tied softmax), trained
+to predict the next word (forward) and the previous word (backward).
 Real ELMo reads characters and is much larger (4,096 LSTM units, 512-d projections), but the
 layout of its outputs is the same: [embedding, layer 1, layer 2], forward and backward.
 
@@ -43,7 +43,8 @@ def main() -> None:
 
     from safetensors.torch import save_file
 
-    from helpers.nlp import BiLSTMLanguageModel, lm_batches, make_vocab, read_vocab
+    from helpers.nn.language import BiLSTMLanguageModel
+    from helpers.text import lm_batches, make_vocab, read_vocab
 
     out = Path(args.out)
     with tempfile.TemporaryDirectory() as tmp:
