@@ -84,9 +84,9 @@ def find_texts(data_folder: str | os.PathLike | None = None, allow_download: boo
                books=("alice", "oz")) -> Path:
     """Return a folder that holds the text files of ``books``.
 
-    Looks in ``data_folder`` (if given), then in ``data_generation/texts`` (shipped with the package).
-    When neither has them and ``allow_download`` is True, downloads the books from Project
-    Gutenberg into ``data_folder`` (default ``data/texts`` under the working directory),
+    Looks in ``data_folder`` (if given), then in ``data_generation/texts`` (shipped with the
+    package). When neither has them and ``allow_download`` is True, downloads the books from
+    Project Gutenberg into ``data_folder`` (default ``data/texts`` under the working directory),
     stripping the Gutenberg header and footer. Raises ``FileNotFoundError`` otherwise.
     """
     books = _check_books(books)
