@@ -57,8 +57,8 @@ class Encoder(nn.Module):
         super().__init__()
         self.n_features = check_int("n_features", n_features)
         self.hidden_dim = check_int("hidden_dim", hidden_dim)
-        self.hidden = None
         self.basic_rnn = nn.GRU(self.n_features, self.hidden_dim, batch_first=True)
+        self.hidden = None          # after a call: the last state, (1, N, H)
 
     def forward(self, X: torch.Tensor) -> torch.Tensor:
         _check_batch("X", X)
@@ -212,6 +212,7 @@ class DecoderAttn(_SteppingGRU):
         super().__init__(n_features, hidden_dim)
         self.memory = None
         self.attn = Attention(self.hidden_dim)
+        # the regression sees the context and the query side by side
         self.regression = nn.Linear(2 * self.hidden_dim, self.n_features)
 
     def init_hidden(self, states: torch.Tensor) -> None:

@@ -119,8 +119,8 @@ def plot_attention(alphas, row_labels: Sequence[str], col_labels: Sequence[str],
     """Annotated heatmaps of attention scores: rows are queries, columns are keys.
 
     ``alphas`` is (N, L_q, L_k) for one head, drawn as a grid with ``n_cols`` columns, or
-    (n_heads, N, L_q, L_k) for several heads, drawn with one row per head and one column per
-    sequence.
+    (N, n_heads, L_q, L_k) for several heads (the layout of every multi-head attention's
+    ``alphas``), drawn with one row per head and one column per sequence.
     """
     alphas = np.asarray(alphas.cpu() if torch.is_tensor(alphas) else alphas)
     if alphas.ndim == 3:
@@ -128,16 +128,16 @@ def plot_attention(alphas, row_labels: Sequence[str], col_labels: Sequence[str],
         n_rows, n_cols = int(np.ceil(n / n_cols)), min(n_cols, n)
         grid = [(None, i) for i in range(n)]
     elif alphas.ndim == 4:
-        n_rows, n_cols = alphas.shape[0], alphas.shape[1]
+        n_cols, n_rows = alphas.shape[0], alphas.shape[1]
         grid = [(h, i) for h in range(n_rows) for i in range(n_cols)]
     else:
-        raise ValueError(f"alphas must have 3 (N, Lq, Lk) or 4 (heads, N, Lq, Lk) dimensions, "
+        raise ValueError(f"alphas must have 3 (N, Lq, Lk) or 4 (N, heads, Lq, Lk) dimensions, "
                          f"got shape {alphas.shape}.")
     fig, axs = plt.subplots(n_rows, n_cols, figsize=(2.3 * n_cols, 2.3 * n_rows), squeeze=False)
     for ax in axs.flat:
         ax.axis("off")
     for ax, (h, i) in zip(axs.flat, grid):
-        mat = alphas[i] if h is None else alphas[h, i]
+        mat = alphas[i] if h is None else alphas[i, h]
         ax.axis("on")
         ax.imshow(mat, vmin=0, vmax=1, cmap="Blues")
         for (r, c), v in np.ndenumerate(mat):
