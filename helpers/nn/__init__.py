@@ -7,4 +7,7 @@
   self-attention) and the encoder-decoders that train them on sequences of points.
 * ``transformer``: chapter 10's positional encoding, layer norm, encoder and decoder layers and
   stacks, and the Vision Transformer.
+* ``fizzbuzz``: chapter 12's ``MyLinear`` (a linear layer from two ``nn.Parameter``s),
+  ``FizzBuzzNet`` and the final FizzBuzz classifier with its training recipe (reused by the
+  production chapter).
 """
