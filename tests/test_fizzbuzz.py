@@ -14,6 +14,7 @@ from helpers.nn.fizzbuzz import (FizzBuzzNet, MyLinear, accuracy, fizzbuzz_class
 
 @pytest.fixture(autouse=True)
 def _one_thread():
+    # the chapter trains these tiny models on one thread; so do the tests (and faster)
     before = torch.get_num_threads()
     torch.set_num_threads(1)
     yield

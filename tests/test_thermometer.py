@@ -14,14 +14,6 @@ from data_generation.thermometer import (CH5_TRAIN, CH5_VAL, CH6_TRAIN, CH6_VAL,
                                          thermometer)
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def close(a, b, rel=1e-5, abs_=1e-4):
     a = a.item() if isinstance(a, torch.Tensor) else a
     return math.isclose(float(a), float(b), rel_tol=rel, abs_tol=abs_)
