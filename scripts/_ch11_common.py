@@ -54,3 +54,22 @@ def write_log(folder: Path, start: float, **info) -> dict:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "training_log.json").write_text(json.dumps(log, indent=1) + "\n")
     return log
+
+
+def log_epoch(history: list[dict], epoch: int, since: float, **numbers: float) -> None:
+    """Keep one epoch's ``numbers`` (rounded to 4 places) in ``history`` and print them."""
+    row = {"epoch": epoch, **{name: round(value, 4) for name, value in numbers.items()}}
+    history.append(row)
+    shown = "  ".join(f"{name.replace('_', ' ')} {value:.4f}" for name, value in row.items()
+                      if name != "epoch")
+    print(f"epoch {epoch}: {shown}  ({time.perf_counter() - since:.0f} s)", flush=True)
+
+
+def finish(folder: Path, start: float, history: list[dict], **info) -> dict:
+    """Write the log, with the last epoch's numbers as ``final_*``, and print a summary."""
+    final = {f"final_{name}": value for name, value in history[-1].items() if name != "epoch"}
+    log = write_log(folder, start, **info, history=history, **final)
+    summary = ", ".join(f"{name[len('final_'):].replace('_', ' ')} {value:.4f}"
+                        for name, value in final.items())
+    print(f"run time {log['seconds']:.0f} s; final {summary}; saved to {folder}")
+    return log

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
-from _ch11_common import ROOT, corpus_splits, setup, write_log
+from _ch11_common import ROOT, corpus_splits, finish, log_epoch, setup
 
 
 def main() -> None:
@@ -124,22 +124,12 @@ def main() -> None:
             sums["nsp"] += nsp_loss.item()
             sums["nsp_acc"] += (nsp_logits.argmax(1) == nsp_labels).float().mean().item()
             sums["n"] += 1
-        row = {"epoch": epoch + 1, "mlm_loss": round(sums["mlm"] / sums["n"], 4),
-               "nsp_loss": round(sums["nsp"] / sums["n"], 4),
-               "nsp_accuracy": round(sums["nsp_acc"] / sums["n"], 4)}
-        history.append(row)
-        print(f"epoch {epoch + 1}: MLM loss {row['mlm_loss']:.4f}  NSP loss "
-              f"{row['nsp_loss']:.4f}  NSP accuracy {row['nsp_accuracy']:.4f}  "
-              f"({time.perf_counter() - t0:.0f} s)", flush=True)
+        log_epoch(history, epoch + 1, t0, mlm_loss=sums["mlm"] / sums["n"],
+                  nsp_loss=sums["nsp"] / sums["n"], nsp_accuracy=sums["nsp_acc"] / sums["n"])
 
     model.save_pretrained(out)
-    log = write_log(out, start, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
-                    n_parameters=n_params, n_pairs=n_pairs, history=history,
-                    final_mlm_loss=history[-1]["mlm_loss"],
-                    final_nsp_loss=history[-1]["nsp_loss"])
-    print(f"run time {log['seconds']:.0f} s; final MLM loss {log['final_mlm_loss']:.4f}, "
-          f"NSP loss {log['final_nsp_loss']:.4f}; saved to {out}")
-
+    finish(out, start, history, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+           n_parameters=n_params, n_pairs=n_pairs)
 
 if __name__ == "__main__":
     main()

@@ -20,7 +20,7 @@ import math
 import time
 
 import torch
-from _ch11_common import ROOT, setup, write_log
+from _ch11_common import ROOT, finish, log_epoch, setup
 
 VOCAB_SIZE = 4096
 BLOCK = 128
@@ -93,24 +93,15 @@ def main() -> None:
             scheduler.step()
             optimizer.zero_grad()
             losses.append(loss.item())
-        train_loss, v_loss = sum(losses) / len(losses), val_loss()
-        history.append({"epoch": epoch + 1, "train_loss": round(train_loss, 4),
-                        "val_loss": round(v_loss, 4)})
-        print(f"epoch {epoch + 1}: train loss {train_loss:.4f}  validation loss {v_loss:.4f}  "
-              f"({time.perf_counter() - t0:.0f} s)", flush=True)
+        log_epoch(history, epoch + 1, t0, train_loss=sum(losses) / len(losses),
+                  val_loss=val_loss())
 
     from pathlib import Path
     out = Path(args.out)
     model.to(torch.float16).save_pretrained(out)
     tokenizer.save_pretrained(out)
-    log = write_log(out, start, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
-                    n_parameters=n_params, train_blocks=len(train_blocks),
-                    val_blocks=n_val, history=history,
-                    final_train_loss=history[-1]["train_loss"],
-                    final_val_loss=history[-1]["val_loss"])
-    print(f"run time {log['seconds']:.0f} s; final training loss {log['final_train_loss']:.4f}, "
-          f"validation loss {log['final_val_loss']:.4f}; saved to {out}")
-
+    finish(out, start, history, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+           n_parameters=n_params, train_blocks=len(train_blocks), val_blocks=n_val)
 
 if __name__ == "__main__":
     main()

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 import torch
-from _ch11_common import ROOT, corpus_splits, setup, write_log
+from _ch11_common import ROOT, corpus_splits, finish, log_epoch, setup
 
 
 def encode(sentences, word2id):
@@ -79,22 +79,13 @@ def main() -> None:
             optimizer.step()
             optimizer.zero_grad()
             losses.append(loss.item())
-        row = {"epoch": epoch + 1, "train_loss": round(sum(losses) / len(losses), 4),
-               "test_loss": round(test_loss(), 4)}
-        history.append(row)
-        print(f"epoch {epoch + 1}: training loss {row['train_loss']:.4f}  test loss "
-              f"{row['test_loss']:.4f}  ({time.perf_counter() - t0:.0f} s)", flush=True)
+        log_epoch(history, epoch + 1, t0, train_loss=sum(losses) / len(losses),
+                  test_loss=test_loss())
 
     save_file({k: v.contiguous() for k, v in model.state_dict().items()
                if k != "decoder.weight"}, str(out / "model.safetensors"))
-    log = write_log(out, start, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
-                    vocab_size=len(vocab), hidden_size=64, n_layers=2,
-                    n_parameters=n_params, history=history,
-                    final_train_loss=history[-1]["train_loss"],
-                    final_test_loss=history[-1]["test_loss"])
-    print(f"run time {log['seconds']:.0f} s; final training loss {log['final_train_loss']:.4f}, "
-          f"test loss {log['final_test_loss']:.4f}; saved to {out}")
-
+    finish(out, start, history, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+           vocab_size=len(vocab), hidden_size=64, n_layers=2, n_parameters=n_params)
 
 if __name__ == "__main__":
     main()
