@@ -1,6 +1,7 @@
 """Shared set-up for chapter 11's pre-training scripts (offline, deterministic, quiet)."""
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
@@ -18,6 +19,18 @@ import torch  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as `python scripts/x.py` without installing the repo
     sys.path.insert(0, str(ROOT))
+
+
+def training_options(doc: str, checkpoint: str, epochs: int, batch_size: int,
+                     lr: float) -> argparse.ArgumentParser:
+    """The options every pre-training script takes, with its defaults (add more, then parse)."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=epochs)
+    parser.add_argument("--batch-size", type=int, default=batch_size)
+    parser.add_argument("--lr", type=float, default=lr)
+    parser.add_argument("--out", default=str(ROOT / "checkpoints" / checkpoint),
+                        help="folder for the checkpoint and its training_log.json")
+    return parser
 
 
 def setup(seed: int = 42) -> float:

@@ -19,7 +19,6 @@ It prints the run time and the final losses and writes ``checkpoints/ch11_tiny_b
 """
 from __future__ import annotations
 
-import argparse
 import math
 import tempfile
 import time
@@ -27,15 +26,11 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
-from _ch11_common import ROOT, corpus_splits, finish, log_epoch, setup
+from _ch11_common import corpus_splits, finish, log_epoch, setup, training_options
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=24)
-    parser.add_argument("--batch-size", type=int, default=16)
-    parser.add_argument("--lr", type=float, default=1e-3)
-    parser.add_argument("--out", default=str(ROOT / "checkpoints" / "ch11_tiny_bert"))
+    parser = training_options(__doc__, "ch11_tiny_bert", epochs=24, batch_size=16, lr=1e-3)
     parser.add_argument("--new-vocab", action="store_true",
                         help="learn a new WordPiece vocabulary even if OUT/vocab.txt exists")
     args = parser.parse_args()

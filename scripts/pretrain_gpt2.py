@@ -15,23 +15,18 @@ It prints the run time and the final losses and writes ``checkpoints/ch11_tiny_g
 """
 from __future__ import annotations
 
-import argparse
 import math
 import time
 
 import torch
-from _ch11_common import ROOT, finish, log_epoch, setup
+from _ch11_common import finish, log_epoch, setup, training_options
 
 VOCAB_SIZE = 4096
 BLOCK = 128
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=8)
-    parser.add_argument("--batch-size", type=int, default=16)
-    parser.add_argument("--lr", type=float, default=3e-3)
-    parser.add_argument("--out", default=str(ROOT / "checkpoints" / "ch11_tiny_gpt2"))
+    parser = training_options(__doc__, "ch11_tiny_gpt2", epochs=8, batch_size=16, lr=3e-3)
     args = parser.parse_args()
     start = setup(seed=42)
 

@@ -15,13 +15,12 @@ It prints the run time and the final loss and writes ``checkpoints/ch11_bilstm_l
 """
 from __future__ import annotations
 
-import argparse
 import tempfile
 import time
 from pathlib import Path
 
 import torch
-from _ch11_common import ROOT, corpus_splits, finish, log_epoch, setup
+from _ch11_common import corpus_splits, finish, log_epoch, setup, training_options
 
 
 def encode(sentences, word2id):
@@ -33,11 +32,7 @@ def encode(sentences, word2id):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=4)
-    parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--lr", type=float, default=3e-3)
-    parser.add_argument("--out", default=str(ROOT / "checkpoints" / "ch11_bilstm_lm"))
+    parser = training_options(__doc__, "ch11_bilstm_lm", epochs=4, batch_size=32, lr=3e-3)
     args = parser.parse_args()
     start = setup(seed=42)
 
