@@ -25,6 +25,25 @@ def stored_text() -> str:
                              if o["output_type"] == "stream") for c in cells)
 
 
+def test_everyday_shapes():
+    assert torch.cat([torch.zeros(3, 2, 4), torch.zeros(3, 5, 4)], dim=1).shape == (3, 7, 4)
+    m = torch.zeros(2, 3)
+    assert torch.cat([m, m]).shape == (4, 3) and torch.cat([m, m], 1).shape == (2, 6)
+    assert torch.stack([m, m]).shape == (2, 2, 3)
+    assert [p.shape[0] for p in torch.zeros(3, 2).split(2)] == [2, 1]
+    assert [len(p) for p in torch.arange(10).split(4)] == [4, 4, 2]
+    assert [len(p) for p in torch.arange(10).chunk(4)] == [3, 3, 3, 1]
+    assert torch.zeros(10, 1, 100).squeeze(1).shape == (10, 100)
+    x, y, z = torch.ones(3, 2), torch.ones(3, 2) + 2, torch.ones(2, 1)
+    assert torch.equal(x * y @ z, torch.full((3, 1), 6.0))
+    assert torch.broadcast_shapes((3, 1), (1, 3), (2, 1, 1)) == (2, 3, 3)
+    assert (torch.zeros(11) - torch.ones(11, 1)).shape == (11, 11)
+    batch = torch.rand(2, 3, 5, 5)
+    weights = torch.tensor([0.2126, 0.7152, 0.0722])
+    assert torch.allclose(torch.einsum("...chw,c->...hw", batch, weights),
+                          (batch * weights.view(3, 1, 1)).sum(-3))
+
+
 def test_points_views_and_strides():
     points = torch.tensor([[4.0, 1.0], [5.0, 3.0], [2.0, 1.0]])
     row = points[1]

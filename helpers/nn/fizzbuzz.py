@@ -79,8 +79,9 @@ def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
     """Fraction of rows of ``x`` whose highest score is the class in ``y``."""
     if x.shape[0] != y.shape[0]:
         raise ValueError(f"x has {x.shape[0]} rows but y has {y.shape[0]} labels.")
+    device = next(model.parameters()).device
     with torch.no_grad():
-        return (model(x).argmax(dim=1) == y).float().mean().item()
+        return (model(x.to(device)).argmax(dim=1) == y.to(device)).float().mean().item()
 
 
 def train_fizzbuzz(model: nn.Module, x: torch.Tensor, y: torch.Tensor, epochs: int = 500,
