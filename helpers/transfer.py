@@ -22,6 +22,7 @@ changes).
 from __future__ import annotations
 
 import numbers
+from collections import OrderedDict
 from collections.abc import Sequence
 
 import numpy as np
@@ -232,16 +233,19 @@ def count_macs(model: nn.Module, image_size: int = 224, in_channels: int = 3) ->
 # --------------------------------------------------------------------------------------------------
 # Building blocks
 # --------------------------------------------------------------------------------------------------
-class BasicConv2d(nn.Module):
-    """Convolution without bias -> BatchNorm2d (eps=0.001) -> ReLU, as in Torchvision's Inception."""
+class BasicConv2d(nn.Sequential):
+    """Convolution without bias -> BatchNorm2d (eps=0.001) -> ReLU, as in Torchvision's Inception.
 
-    def __init__(self, in_channels: int, out_channels: int, **kwargs):
-        super().__init__()
-        self.conv = nn.Conv2d(in_channels, out_channels, bias=False, **kwargs)
-        self.bn = nn.BatchNorm2d(out_channels, eps=0.001)
+    ``conv_kwargs`` go to ``nn.Conv2d`` (kernel_size, padding, stride...). The parts are reachable
+    by name: ``block.conv``, ``block.bn`` and ``block.act``.
+    """
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return F.relu(self.bn(self.conv(x)), inplace=True)
+    def __init__(self, in_channels: int, out_channels: int, **conv_kwargs):
+        # the batch norm's shift takes the place of the convolution's bias
+        parts = {"conv": nn.Conv2d(in_channels, out_channels, bias=False, **conv_kwargs),
+                 "bn": nn.BatchNorm2d(out_channels, eps=0.001),
+                 "act": nn.ReLU(inplace=True)}
+        super().__init__(OrderedDict(parts))
 
 
 class Inception(nn.Module):
@@ -254,20 +258,23 @@ class Inception(nn.Module):
     def __init__(self, in_channels: int):
         super().__init__()
         in_channels = _check_pos_int("in_channels", in_channels)
-        self.branch1x1_1 = nn.Conv2d(in_channels, 2, kernel_size=1)
-        self.branch5x5_1 = nn.Conv2d(in_channels, 2, kernel_size=1)
-        self.branch5x5_2 = nn.Conv2d(2, 3, kernel_size=5, padding=2)
-        self.branch3x3_1 = nn.Conv2d(in_channels, 2, kernel_size=1)
-        self.branch3x3_2 = nn.Conv2d(2, 3, kernel_size=3, padding=1)
-        self.branch_pool_1 = nn.AvgPool2d(kernel_size=3, stride=1, padding=1)
-        self.branch_pool_2 = nn.Conv2d(in_channels, 2, kernel_size=1)
+
+        def squeeze_to_two():
+            # a 1x1 convolution: two weighted sums of the input channels at every pixel
+            return nn.Conv2d(in_channels, 2, kernel_size=1)
+
+        # the padding of each wide filter keeps the height and width, so the branches stack;
+        # the list is built in order, which fixes the order of the random initial weights
+        self.branches = nn.ModuleList([
+            squeeze_to_two(),
+            nn.Sequential(squeeze_to_two(), nn.Conv2d(2, 3, kernel_size=5, padding=2)),
+            nn.Sequential(squeeze_to_two(), nn.Conv2d(2, 3, kernel_size=3, padding=1)),
+            nn.Sequential(nn.AvgPool2d(3, stride=1, padding=1), squeeze_to_two()),
+        ])
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        branch1x1 = self.branch1x1_1(x)
-        branch5x5 = self.branch5x5_2(self.branch5x5_1(x))
-        branch3x3 = self.branch3x3_2(self.branch3x3_1(x))
-        branch_pool = self.branch_pool_2(self.branch_pool_1(x))
-        return torch.cat([branch1x1, branch5x5, branch3x3, branch_pool], dim=1)
+        # stack the branches' channels: (N, 2 + 3 + 3 + 2, H, W)
+        return torch.cat([branch(x) for branch in self.branches], dim=1)
 
 
 class Dummy(nn.Module):
@@ -290,12 +297,17 @@ class DummyResidual(Dummy):
         return self.activation(self.linear(x)) + identity
 
 
+def _conv3x3(in_channels: int, out_channels: int, stride: int = 1) -> nn.Conv2d:
+    """A 3x3 convolution that keeps the size (stride 1) and has no bias (a batch norm follows)."""
+    return nn.Conv2d(in_channels, out_channels, kernel_size=3, stride=stride, padding=1, bias=False)
+
+
 class ResidualBlock(nn.Module):
     """conv3x3 -> BN -> ReLU -> conv3x3 -> BN, plus the (possibly downsampled) input, then ReLU.
 
     When the stride is not 1 or the number of channels changes, the shortcut goes through a 1x1
     convolution with the same stride (``downsample``), so both paths have the same shape.
-    ``skip=False`` drops the shortcut (to see what it does).
+    ``skip=False`` drops the shortcut (to see what it does). ``residual`` is the path with weights.
     """
 
     def __init__(self, in_channels: int, out_channels: int, stride: int = 1, skip: bool = True):
@@ -306,22 +318,17 @@ class ResidualBlock(nn.Module):
         if not isinstance(skip, bool):
             raise TypeError(f"skip must be True or False, got {skip!r}.")
         self.skip = skip
-        self.conv1 = nn.Conv2d(in_channels, out_channels, kernel_size=3, padding=1,
-                               stride=stride, bias=False)
-        self.bn1 = nn.BatchNorm2d(out_channels)
-        self.relu = nn.ReLU(inplace=True)
-        self.conv2 = nn.Conv2d(out_channels, out_channels, kernel_size=3, padding=1, bias=False)
-        self.bn2 = nn.BatchNorm2d(out_channels)
-        self.downsample = None
-        if stride != 1 or in_channels != out_channels:
-            self.downsample = nn.Conv2d(in_channels, out_channels, kernel_size=1, stride=stride)
+        # only the first convolution strides; the second one keeps the size
+        self.residual = nn.Sequential(
+            _conv3x3(in_channels, out_channels, stride), nn.BatchNorm2d(out_channels), nn.ReLU(),
+            _conv3x3(out_channels, out_channels), nn.BatchNorm2d(out_channels))
+        shape_changes = stride != 1 or in_channels != out_channels
+        # a 1x1 convolution with the same stride reshapes the input so the two can be added
+        self.downsample = (nn.Conv2d(in_channels, out_channels, kernel_size=1, stride=stride)
+                           if shape_changes else None)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        identity = x
-        out = self.relu(self.bn1(self.conv1(x)))
-        out = self.bn2(self.conv2(out))
+        out = self.residual(x)
         if self.skip:
-            if self.downsample is not None:
-                identity = self.downsample(identity)
-            out = out + identity
-        return self.relu(out)
+            out = out + (x if self.downsample is None else self.downsample(x))
+        return F.relu(out)

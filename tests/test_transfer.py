@@ -252,11 +252,25 @@ def test_inception_module_shapes_and_parameters():
         Inception(0)
 
 
+def test_inception_branches_are_stacked_in_order():
+    torch.manual_seed(0)
+    module = Inception(in_channels=3)
+    x = torch.randn(2, 3, 9, 9)
+    widths = [branch(x).shape[1] for branch in module.branches]
+    assert widths == [2, 3, 3, 2]
+    # the output is the branches' outputs side by side, in the order of the list
+    assert torch.equal(module(x), torch.cat([branch(x) for branch in module.branches], dim=1))
+
+
 def test_basic_conv2d():
     block = BasicConv2d(3, 5, kernel_size=3, padding=1)
     assert block.conv.bias is None and block.bn.eps == 0.001
     out = block(torch.randn(2, 3, 8, 8))
     assert out.shape == (2, 5, 8, 8) and out.min() >= 0
+    block.eval()
+    x = torch.randn(2, 3, 8, 8)
+    with torch.no_grad():
+        assert torch.equal(block(x), torch.relu(block.bn(block.conv(x))))
 
 
 def test_dummy_residual_can_output_its_input():
@@ -296,9 +310,13 @@ def test_residual_block_adds_the_identity():
     with_skip.eval()
     without.eval()
     with torch.no_grad():
-        inner = with_skip.bn2(with_skip.conv2(with_skip.relu(with_skip.bn1(with_skip.conv1(x)))))
+        inner = with_skip.residual(x)
         assert torch.allclose(with_skip(x), torch.relu(inner + x))
         assert torch.allclose(without(x), torch.relu(inner))
+    # the weighted path: conv3x3 -> BN -> ReLU -> conv3x3 -> BN, the convolutions without biases
+    convs = [m for m in with_skip.residual if isinstance(m, torch.nn.Conv2d)]
+    assert [c.kernel_size for c in convs] == [(3, 3), (3, 3)]
+    assert all(c.bias is None for c in convs)
 
 
 def test_residual_block_errors():
