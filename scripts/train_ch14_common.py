@@ -1,0 +1,71 @@
+"""Shared set-up for chapter 14's training scripts: seeding, the data, atomic checkpoint files.
+
+Every script imports this module before torch, so the Makefile's CPU kernel pins (ATEN, oneDNN,
+MKL) apply, and runs on one thread with deterministic algorithms: the same command gives the same
+checkpoint on every x86-64 machine with AVX2.
+"""
+from __future__ import annotations
+
+import json
+import os
+import platform
+import random
+import sys
+import time
+from pathlib import Path
+
+# the book's CPU kernel pins (see the Makefile) must be in place before torch loads
+for _name, _value in {"ATEN_CPU_CAPABILITY": "avx2", "ONEDNN_MAX_CPU_ISA": "AVX2",
+                      "MKL_CBWR": "AVX2"}.items():
+    os.environ.setdefault(_name, _value)
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # run as `python scripts/x.py` without installing the repo
+    sys.path.insert(0, str(ROOT))
+
+CHECKPOINTS = ROOT / "checkpoints" / "ch14"
+DATA_ROOT = ROOT / "notebooks" / "data" / "ch14"   # the notebook's own data folder (git-ignored)
+
+
+def setup(seed: int = 42) -> float:
+    """One thread, deterministic algorithms, every generator seeded; return the start time."""
+    torch.set_num_threads(1)
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    torch.use_deterministic_algorithms(True)
+    return time.perf_counter()
+
+
+def fashion_tensors(train: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
+    """All Fashion-MNIST images of a split as floats in [-1, 1], shape (N, 1, 28, 28), and labels."""
+    from data_generation.fashion_mnist import fashion_mnist
+
+    dataset = fashion_mnist(DATA_ROOT, train=train)
+    images = dataset.data.float().div(127.5).sub(1).unsqueeze(1)
+    return images, dataset.targets.clone()
+
+
+def save_tensors(tensors: dict, name: str) -> Path:
+    """Write a safetensors file under checkpoints/ch14 via a temporary file (no half-written file)."""
+    from safetensors.torch import save_file
+
+    CHECKPOINTS.mkdir(parents=True, exist_ok=True)
+    target = CHECKPOINTS / name
+    partial = target.with_suffix(".part")
+    save_file({key: value.detach().contiguous().cpu() for key, value in tensors.items()},
+              str(partial))
+    partial.replace(target)
+    return target
+
+
+def write_log(name: str, start: float, **info) -> dict:
+    """Save ``<name>.json`` (run time, versions and the run's numbers) next to the checkpoints."""
+    log = {"seconds": round(time.perf_counter() - start, 1), "torch": torch.__version__,
+           "threads": torch.get_num_threads(), "machine": platform.machine(), **info}
+    CHECKPOINTS.mkdir(parents=True, exist_ok=True)
+    (CHECKPOINTS / f"{name}.json").write_text(json.dumps(log, indent=1) + "\n")
+    return log
