@@ -170,20 +170,24 @@ class DecoderLayer(_ResidualLayer):
         return self.residual(x, self.ffn, self.norm3, self.drop3)
 
 
-class EncoderStack(nn.Module):
-    """Positional encoding, ``n_layers`` copies of an :class:`EncoderLayer`, a final LayerNorm.
+class _Stack(nn.Module):
+    """Positional encoding, ``n_layers`` copies of a layer, and a final LayerNorm.
 
-    ``forward(x, mask=None)``: (N, L, d_model) -> (N, L, d_model). Each copy has its own weights
-    (copies of the given layer's initial weights).
+    The copies start from the given layer's weights and then learn their own. The final norm is
+    there because norm-first layers never normalize what they hand on.
     """
 
-    def __init__(self, layer: EncoderLayer, n_layers: int = 1, max_len: int = 100):
+    def __init__(self, layer: nn.Module, n_layers: int = 1, max_len: int = 100):
         super().__init__()
         self.d_model = layer.d_model
         self.n_layers = check_int("n_layers", n_layers)
         self.pe = PositionalEncoding(max_len, self.d_model)
         self.layers = nn.ModuleList(copy.deepcopy(layer) for _ in range(self.n_layers))
         self.norm = nn.LayerNorm(self.d_model)
+
+
+class EncoderStack(_Stack):
+    """A stack of :class:`EncoderLayer`: ``forward(x, mask=None)``, (N, L, d_model) in and out."""
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
         x = self.pe(x)
@@ -192,20 +196,12 @@ class EncoderStack(nn.Module):
         return self.norm(x)
 
 
-class DecoderStack(nn.Module):
-    """Positional encoding, ``n_layers`` copies of a :class:`DecoderLayer`, a final LayerNorm.
+class DecoderStack(_Stack):
+    """A stack of :class:`DecoderLayer`; every layer attends to the same ``memory``.
 
     ``forward(x, memory, source_mask=None, target_mask=None)``: (N, L_t, d_model) ->
-    (N, L_t, d_model); every layer attends to the same ``memory`` (the encoder's output).
+    (N, L_t, d_model), with ``memory`` (N, L_s, d_model), the encoder's output.
     """
-
-    def __init__(self, layer: DecoderLayer, n_layers: int = 1, max_len: int = 100):
-        super().__init__()
-        self.d_model = layer.d_model
-        self.n_layers = check_int("n_layers", n_layers)
-        self.pe = PositionalEncoding(max_len, self.d_model)
-        self.layers = nn.ModuleList(copy.deepcopy(layer) for _ in range(self.n_layers))
-        self.norm = nn.LayerNorm(self.d_model)
 
     def forward(self, x: torch.Tensor, memory: torch.Tensor,
                 source_mask: torch.Tensor | None = None,
@@ -230,15 +226,18 @@ def copy_to_torch_transformer(encoder: EncoderStack, decoder: DecoderStack,
 
     PyTorch keeps the query, key and value projections of an attention in one
     ``in_proj_weight`` (3 * d_model rows, in that order). The positional encodings stay ours:
-    ``nn.Transformer`` has none. The norm placement (``norm_first``) must agree.
+    ``nn.Transformer`` has none. The norm placement (``norm_first``) must agree. Any layers
+    with our sub-module names (``self_attn``, ``cross_attn``, ``ffn``, ``norm1``...) will do.
     """
     if (len(encoder.layers), len(decoder.layers)) != (len(transformer.encoder.layers),
                                                       len(transformer.decoder.layers)):
         raise ValueError("the two models must have the same numbers of encoder and decoder "
                          "layers.")
-    if encoder.layers[0].norm_first != transformer.encoder.layers[0].norm_first:
-        raise ValueError(f"build the nn.Transformer with norm_first="
-                         f"{encoder.layers[0].norm_first}, as our layers.")
+    # layers without the flag (chapter 10's first, explicit versions) are norm-first
+    ours_first = getattr(encoder.layers[0], "norm_first", True)
+    if ours_first != transformer.encoder.layers[0].norm_first:
+        raise ValueError(f"build the nn.Transformer with norm_first={ours_first}, as our "
+                         f"layers.")
 
     def load_attention(ours: MultiHeadAttention, theirs: nn.MultiheadAttention) -> None:
         parts = (ours.linear_query, ours.linear_key, ours.linear_value)
