@@ -14,13 +14,12 @@ PyTorch's ``nn.MultiheadAttention`` and ``nn.Transformer`` read boolean masks th
 from __future__ import annotations
 
 import math
-import numbers
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from helpers._checks import check_int
+from helpers.checks import check_fraction, check_int
 
 __all__ = ["subsequent_mask", "padding_mask", "MultiHeadAttention"]
 
@@ -43,14 +42,6 @@ def padding_mask(source: torch.Tensor, pad_value: float = 0.0) -> torch.Tensor:
                          f"feature dimension with unsqueeze(-1) for sequences of numbers.")
     is_real = (source != pad_value).any(dim=-1)      # N, L
     return is_real.unsqueeze(1)
-
-
-def _check_dropout(p) -> float:
-    if isinstance(p, bool) or not isinstance(p, numbers.Real):
-        raise TypeError(f"dropout must be a number in [0, 1), got {p!r}.")
-    if not 0.0 <= p < 1.0:
-        raise ValueError(f"dropout must be in [0, 1), got {p}.")
-    return float(p)
 
 
 class MultiHeadAttention(nn.Module):
@@ -80,7 +71,7 @@ class MultiHeadAttention(nn.Module):
         self.linear_key = nn.Linear(self.d_model, self.d_model)
         self.linear_value = nn.Linear(self.d_model, self.d_model)
         self.linear_out = nn.Linear(self.d_model, self.d_model)
-        self.dropout = nn.Dropout(_check_dropout(dropout))
+        self.dropout = nn.Dropout(check_fraction("dropout", dropout, inclusive=True))
         self.alphas: torch.Tensor | None = None
 
     def split_heads(self, x: torch.Tensor) -> torch.Tensor:

@@ -21,13 +21,12 @@ target_mask)``, where ``memory`` holds the encoder's output; every encoder as
 from __future__ import annotations
 
 import math
-import numbers
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from helpers._checks import check_int
+from helpers.checks import check_fraction, check_int
 from helpers.nn.attention import subsequent_mask
 from helpers.nn.transformer import PositionalEncoding
 
@@ -104,14 +103,6 @@ class Decoder(_SteppingGRU):
         return self.regression(self.step(X))
 
 
-def _check_prob(name: str, p) -> float:
-    if isinstance(p, bool) or not isinstance(p, numbers.Real):
-        raise TypeError(f"{name} must be a number between 0 and 1, got {p!r}.")
-    if not 0.0 <= p <= 1.0:
-        raise ValueError(f"{name} must be between 0 and 1, got {p}.")
-    return float(p)
-
-
 class EncoderDecoder(nn.Module):
     """Encodes the source, then decodes ``target_len`` points, feeding each output back in.
 
@@ -129,7 +120,8 @@ class EncoderDecoder(nn.Module):
         self.decoder = decoder
         self.input_len = check_int("input_len", input_len)
         self.target_len = check_int("target_len", target_len)
-        self.teacher_forcing_prob = _check_prob("teacher_forcing_prob", teacher_forcing_prob)
+        self.teacher_forcing_prob = check_fraction("teacher_forcing_prob", teacher_forcing_prob,
+                                                   inclusive=True)
 
     def after_step(self, i: int) -> None:
         """Called after decoding point ``i``; subclasses record what they need here."""

@@ -18,12 +18,11 @@ from __future__ import annotations
 
 import copy
 import math
-import numbers
 
 import torch
 import torch.nn as nn
 
-from helpers._checks import check_int
+from helpers.checks import check_fraction, check_int
 from helpers.nn.attention import MultiHeadAttention
 
 __all__ = ["PositionalEncoding", "LayerNorm", "feed_forward", "EncoderLayer", "DecoderLayer",
@@ -88,14 +87,6 @@ class LayerNorm(nn.Module):
         return centred / spread * self.weight + self.bias
 
 
-def _check_prob(name: str, p) -> float:
-    if isinstance(p, bool) or not isinstance(p, numbers.Real):
-        raise TypeError(f"{name} must be a number in [0, 1), got {p!r}.")
-    if not 0.0 <= p < 1.0:
-        raise ValueError(f"{name} must be in [0, 1), got {p}.")
-    return float(p)
-
-
 def feed_forward(d_model: int, ff_units: int, dropout: float) -> nn.Sequential:
     """The position-wise network of a layer: d_model -> ff_units (ReLU, dropout) -> d_model."""
     return nn.Sequential(nn.Linear(d_model, ff_units), nn.ReLU(), nn.Dropout(dropout),
@@ -111,7 +102,7 @@ class _ResidualLayer(nn.Module):
         self.n_heads = check_int("n_heads", n_heads)
         self.d_model = check_int("d_model", d_model)
         self.ff_units = check_int("ff_units", ff_units)
-        self.dropout = _check_prob("dropout", dropout)
+        self.dropout = check_fraction("dropout", dropout, inclusive=True)
         self.norm_first = bool(norm_first)
 
     def residual(self, x: torch.Tensor, sublayer, norm: nn.Module,

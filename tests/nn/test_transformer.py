@@ -153,7 +153,7 @@ def test_xavier_init_redraws_matrices_only():
 
 def test_layer_arguments_are_checked():
     with pytest.raises(ValueError, match="dropout"):
-        EncoderLayer(2, 4, 8, dropout=1.0)
+        EncoderLayer(2, 4, 8, dropout=1.5)
     with pytest.raises(TypeError, match="ff_units"):
         DecoderLayer(2, 4, 8.0)
 
