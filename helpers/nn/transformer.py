@@ -53,8 +53,11 @@ class PositionalEncoding(nn.Module):
         self.register_buffer("pe", codes.unsqueeze(0))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if not isinstance(x, torch.Tensor) or x.dim() != 3:
-            raise ValueError("x must be a batch of sequences (N, L, d_model).")
+        if not isinstance(x, torch.Tensor):
+            raise TypeError(f"x must be a torch.Tensor, got {type(x).__name__}.")
+        if x.dim() != 3:
+            raise ValueError(f"x must be a batch of sequences (N, L, d_model), got shape "
+                             f"{tuple(x.shape)}.")
         if x.size(1) > self.max_len:
             raise ValueError(f"the sequences have {x.size(1)} positions, more than max_len="
                              f"{self.max_len}; build the encoding with a larger max_len.")
@@ -264,8 +267,10 @@ def extract_image_patches(x: torch.Tensor, kernel_size: int, stride: int = 1) ->
     Each patch is what a convolution's kernel would see at one place; with ``stride`` equal to
     ``kernel_size`` the patches tile the image without overlapping.
     """
-    if not isinstance(x, torch.Tensor) or x.dim() != 4:
-        raise ValueError("x must be a batch of images, a tensor (N, C, H, W).")
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"x must be a torch.Tensor of images, got {type(x).__name__}.")
+    if x.dim() != 4:
+        raise ValueError(f"x must be a batch of images (N, C, H, W), got shape {tuple(x.shape)}.")
     kernel_size = check_int("kernel_size", kernel_size)
     stride = check_int("stride", stride)
     if kernel_size > min(x.shape[-2:]):

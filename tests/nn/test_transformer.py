@@ -48,6 +48,8 @@ def test_positional_encoding_scales_its_inputs_and_checks_them():
         pe(torch.zeros(1, 3, 2))
     with pytest.raises(ValueError, match="d_model"):
         pe(torch.zeros(1, 2, 4))
+    with pytest.raises(TypeError, match="Tensor"):
+        pe([[0.0, 1.0]])
 
 
 # --------------------------------------------------------------------------- layer norm
@@ -168,6 +170,8 @@ def test_extract_image_patches_matches_unfold():
     assert torch.equal(patches[0, 0, 1], x[0, 0, :4, 4:8].reshape(-1))
     with pytest.raises(ValueError, match="does not fit"):
         extract_image_patches(x, kernel_size=13)
+    with pytest.raises(ValueError, match=r"\(N, C, H, W\)"):
+        extract_image_patches(x[0], kernel_size=4)
 
 
 def test_patch_embed_is_a_linear_map_of_each_patch():
