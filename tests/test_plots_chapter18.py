@@ -54,3 +54,13 @@ def test_served_images_titles_each_image_with_its_answer():
     assert [ax.get_title() for ax in fig.axes] == ["parallel\np = 0.90", "other\np = 0.75"]
     with pytest.raises(ValueError):
         p18.served_images(images, answers[:1])
+
+
+def test_pipeline_map_draws_one_box_per_stage_and_the_arrows_between():
+    fig = p18.pipeline_map(["a", "b", "c"], ["x", "y"], branch_from=1)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.texts if t.get_text()] == ["a", "b", "c", "x", "y"]
+    arrows = [t for t in ax.texts if not t.get_text()]
+    assert len(arrows) == 2 + 1 + 1      # two on top, one below, one joining the rows
+    with pytest.raises(ValueError):
+        p18.pipeline_map(["a"], ["x"], branch_from=3)

@@ -196,17 +196,10 @@ def test_a_bug_in_the_model_is_a_500_and_the_next_request_works(client, handler,
 
 # ---- a real server on 127.0.0.1 ----------------------------------------------------------------
 
-def _group_is_gone(pgid: int) -> bool:
+def _gone(ident: int, probe=os.kill) -> bool:
+    """True once no process (``os.kill``) or process group (``os.killpg``) has this id."""
     try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return True
-    return False
-
-
-def _pid_is_gone(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
+        probe(ident, 0)
     except ProcessLookupError:
         return True
     return False
@@ -243,8 +236,8 @@ def test_live_server_with_two_workers_answers_and_leaves_nothing_behind(trained_
             port, group = server.port, server.pid
             raise KeyboardInterrupt
     assert server.pid not in pids   # the answers came from worker processes, not the supervisor
-    assert _group_is_gone(group)
-    assert all(_pid_is_gone(pid) for pid in pids | {group})
+    assert _gone(group, os.killpg)
+    assert all(_gone(pid) for pid in pids | {group})
     assert _port_refuses(port)
 
 

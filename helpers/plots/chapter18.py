@@ -11,7 +11,34 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-__all__ = ["artefact_sizes", "load_test_summary", "quantization_summary", "served_images"]
+__all__ = ["pipeline_map", "artefact_sizes", "load_test_summary", "quantization_summary", "served_images"]
+
+
+def pipeline_map(main: Sequence[str], branch: Sequence[str], branch_from: int = 0) -> Figure:
+    """Boxes joined by arrows: the ``main`` path on top, a ``branch`` below leaving box
+    ``branch_from`` of the main path."""
+    if not main or not 0 <= branch_from < len(main):
+        raise ValueError("give at least one main stage, and branch_from as one of its indices.")
+    width = max(len(main), branch_from + len(branch))
+    fig, ax = plt.subplots(figsize=(2.1 * width, 2.6))
+    rows = ((main, 0, 1.0, "tab:blue"), (branch, branch_from, 0.0, "tab:orange"))
+    for stages, first, y, color in rows:
+        for k, label in enumerate(stages):
+            x = first + k
+            ax.text(x, y, label, ha="center", va="center", fontsize=9,
+                    bbox=dict(boxstyle="round,pad=0.4", facecolor=color, alpha=0.25))
+            if k:
+                ax.annotate("", xy=(x - 0.42, y), xytext=(x - 0.58, y),
+                            arrowprops=dict(arrowstyle="->"))
+    if branch:
+        ax.annotate("", xy=(branch_from, 0.2), xytext=(branch_from, 0.8),
+                    arrowprops=dict(arrowstyle="->"))
+    ax.set_xlim(-0.6, width - 0.4)
+    ax.set_ylim(-0.5, 1.5)
+    ax.axis("off")
+    ax.set_title("From a trained model to a service (top) and to portable graphs (bottom)")
+    fig.tight_layout()
+    return fig
 
 
 def artefact_sizes(sizes: Mapping[str, int]) -> Figure:
