@@ -313,7 +313,7 @@ def serve(factory: str = "helpers.serving:fizzbuzz_app_from_env", workers: int =
     """
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ValueError(f"workers must be a positive integer, got {workers!r}.")
-    port = free_port()
+    port = free_port()   # another program could grab it before uvicorn binds: then start fails loudly
     command = [sys.executable, "-m", "uvicorn", factory, "--factory", "--host", "127.0.0.1",
                "--port", str(port), "--workers", str(workers), "--log-level", "warning"]
     log = tempfile.TemporaryFile()
@@ -335,7 +335,9 @@ def _wait_until_ready(server: RunningServer, process: subprocess.Popen, log,
         if process.poll() is not None:
             break
         try:
-            if httpx.get(server.base_url + "/health", timeout=1.0).status_code == 200:
+            # trust_env=False: a proxy set in the environment must not see loopback traffic
+            reply = httpx.get(server.base_url + "/health", timeout=1.0, trust_env=False)
+            if reply.status_code == 200:
                 return
         except httpx.HTTPError:
             pass
@@ -366,7 +368,7 @@ def load_test(base_url: str, path: str, payloads: list[dict], n_requests: int = 
     deadline = start + timeout
 
     def client_loop():
-        with httpx.Client(base_url=base_url, timeout=timeout) as client:
+        with httpx.Client(base_url=base_url, timeout=timeout, trust_env=False) as client:
             while (i := next(tickets)) < n_requests and time.perf_counter() < deadline:
                 sent = time.perf_counter()
                 try:

@@ -223,7 +223,7 @@ def test_live_server_with_two_workers_answers_and_leaves_nothing_behind(trained_
     with pytest.raises(KeyboardInterrupt):   # the block fails: the server must stop all the same
         with serve(workers=2, env=env) as server:
             assert server.base_url == f"http://127.0.0.1:{server.port}"
-            with httpx.Client(base_url=server.base_url) as http:
+            with httpx.Client(base_url=server.base_url, trust_env=False) as http:
                 assert http.post("/v1/fizzbuzz", json={"number": 14}).json()["answer"] == "FizzBuzz"
                 assert http.post("/v1/fizzbuzz", json={"number": "14"}).status_code == 422
                 assert http.post("/v1/fizzbuzz", json={"number": 30}).status_code == 200
