@@ -31,11 +31,12 @@ GUARD := PYTHONPATH=$(CURDIR)/tests/netguard BOOK_NETGUARD=1
 
 setup: $(STAMP) system-deps
 
-$(STAMP): requirements.txt pyproject.toml
+$(STAMP): requirements.txt requirements-nodeps.txt pyproject.toml
 	@echo ">>> creating $(VENV) and installing the pinned requirements"
 	@start=$$(date +%s); \
 	[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV); \
 	$(BIN)/python -m pip install -q -r requirements.txt && \
+	$(BIN)/python -m pip install -q --no-deps -r requirements-nodeps.txt && \
 	$(BIN)/python -m pip install -q --no-deps --no-build-isolation -e . && \
 	echo ">>> environment ready in $$(( $$(date +%s) - start )) s"
 	@touch $(STAMP)
