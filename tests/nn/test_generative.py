@@ -1,5 +1,7 @@
 """helpers.nn.generative: autoencoders, GAN steps, the CycleGAN pair and the judge."""
+import json
 import math
+from pathlib import Path
 
 import pytest
 import torch
@@ -11,6 +13,10 @@ from helpers.nn.generative import (AutoEncoder, FashionJudge, FirstOutput, Patch
                                    discriminator_step, generator_step, mlp_discriminator,
                                    mlp_generator, reconstruction_errors, ring_discriminator,
                                    ring_generator, train_gan)
+
+
+#: the share of translations whose class the judge still recognises (see chapter 14)
+CLASS_KEPT_THRESHOLD = 0.75
 
 
 def count(model):
@@ -175,3 +181,55 @@ def test_judge_heads():
     assert items.shape == (3, 10) and stripes.shape == (3,)
     assert judge.features(images(3)).shape == (3, 64)
     assert count(judge) == 105_931
+
+
+# ------------------------------------------------------------------ chapter 14's checkpoints
+CHECKPOINTS = Path(__file__).resolve().parents[2] / "checkpoints" / "ch14"
+
+
+def load(name):
+    from safetensors.torch import load_file
+    return load_file(str(CHECKPOINTS / name))
+
+
+def test_dcgan_checkpoint_reproduces_the_mean_pixel_in_its_log():
+    log = json.loads((CHECKPOINTS / "dcgan.json").read_text())
+    generator = dc_generator(log["noise"], log["width"])
+    generator.load_state_dict(load("dcgan_generator.safetensors"))
+    generator.eval()
+    with torch.no_grad():
+        samples = generator(torch.randn(64, log["noise"], generator=torch.Generator().manual_seed(1)))
+    assert samples.mean().item() == pytest.approx(log["mean_pixel_64_seed1"], abs=1e-3)
+    history = load("dcgan_history.safetensors")["history"]
+    assert history.shape == (log["epochs"] + 1, 16, 1, 28, 28) and history.dtype == torch.uint8
+
+
+@pytest.fixture(scope="module")
+def fashion_test(tmp_path_factory):
+    from data_generation.fashion_mnist import fashion_mnist
+    dataset = fashion_mnist(tmp_path_factory.mktemp("fashion"), train=False)
+    return dataset.data[:1000].float().div(127.5).sub(1).unsqueeze(1), dataset.targets[:1000]
+
+
+def test_judge_and_cyclegan_keep_the_class_above_the_chapter_threshold(fashion_test):
+    from data_generation.stripes import make_striped
+    images, labels = fashion_test
+    judge = FashionJudge()
+    judge.load_state_dict(load("judge.safetensors"))
+    log = json.loads((CHECKPOINTS / "cyclegan.json").read_text())
+    weights = load("cyclegan.safetensors")
+    g_ab, g_ba = ResnetGenerator(1, log["width"], log["blocks"]), ResnetGenerator(1, log["width"], log["blocks"])
+    for name, model in (("g_ab", g_ab), ("g_ba", g_ba)):
+        model.load_state_dict({k[len(name) + 1:]: v for k, v in weights.items() if k.startswith(name)})
+    striped = make_striped((images + 1) / 2, seed=7) * 2 - 1
+    with torch.no_grad():
+        for model in (judge, g_ab, g_ba):
+            model.eval()
+        plain_items, plain_stripes = judge(images)
+        assert (plain_items.argmax(1) == labels).float().mean() > 0.8       # the judge works
+        assert (plain_stripes < 0).float().mean() > 0.95
+        for translated, want_striped in ((g_ab(images), True), (g_ba(striped), False)):
+            items, stripes = judge(translated)
+            kept = (items.argmax(1) == labels).float().mean().item()
+            changed = ((stripes > 0) == want_striped).float().mean().item()
+            assert kept >= CLASS_KEPT_THRESHOLD and changed >= 0.8, (kept, changed)
