@@ -105,6 +105,7 @@ def save_atomically(model, log, name: str) -> None:
     with tempfile.NamedTemporaryFile(dir=OUT, suffix=".tmp", delete=False) as tmp:
         pass
     save_file(state, tmp.name)
+    os.chmod(tmp.name, 0o644)  # NamedTemporaryFile creates it private
     os.replace(tmp.name, OUT / f"{name}.safetensors")
     log |= {"settings": SETTINGS, "torch": torch.__version__, "python": platform.python_version(),
             "cpu_capability": os.environ["ATEN_CPU_CAPABILITY"]}
