@@ -56,5 +56,11 @@ def test_bar_and_curve_plots():
     assert len(fig.axes[0].patches) == 2
     fig = p11.plot_top_predictions({"the [MASK]": [("cat", 0.5), ("hat", 0.25)]})
     assert fig.axes[0].get_xlim()[1] == pytest.approx(0.625)
+    # one shared limit makes panels with different spreads comparable
+    fig = p11.plot_top_predictions({"a": [("x", 0.9)], "b": [("y", 0.1), ("z", 0.05)]}, xmax=1.0)
+    assert [ax.get_xlim()[1] for ax in fig.axes] == [1.0, 1.0]
+    assert [len(ax.patches) for ax in fig.axes] == [1, 2]
+    with pytest.raises(ValueError, match="xmax"):
+        p11.plot_top_predictions({"a": [("x", 0.9)]}, xmax=1.5)
     fig = p11.plot_training_curves({"train": ([1, 2], [2.0, 1.0])}, logy=True)
     assert fig.axes[0].get_yscale() == "log"

@@ -151,8 +151,15 @@ def plot_chunk_similarity(similarities: Mapping[str, float], title: str = "") ->
     return fig
 
 
-def plot_top_predictions(predictions: Mapping[str, Sequence[tuple[str, float]]]) -> Figure:
-    """One panel per masked position: the model's top candidates and their probabilities."""
+def plot_top_predictions(predictions: Mapping[str, Sequence[tuple[str, float]]],
+                         xmax: float | None = None) -> Figure:
+    """One panel per prediction: the top candidates and their probabilities.
+
+    ``xmax``: one probability axis limit for every panel (so that panels compare); by default
+    each panel fits its own largest probability.
+    """
+    if xmax is not None and not 0 < xmax <= 1:
+        raise ValueError(f"xmax must be a probability in (0, 1], got {xmax!r}.")
     fig, axs = plt.subplots(1, len(predictions), figsize=(3.2 * len(predictions), 2.8),
                             squeeze=False)
     for ax, (title, pairs) in zip(axs[0], predictions.items()):
@@ -161,7 +168,7 @@ def plot_top_predictions(predictions: Mapping[str, Sequence[tuple[str, float]]])
         ax.barh(range(len(words)), probs, color="tab:green")
         ax.set_yticks(range(len(words)), words)
         ax.invert_yaxis()
-        ax.set_xlim(0, max(probs) * 1.25)
+        ax.set_xlim(0, xmax if xmax is not None else max(probs) * 1.25)
         ax.set_title(title, fontsize=9)
         ax.set_xlabel("probability")
     fig.tight_layout()
