@@ -24,5 +24,5 @@ def test_binder_takes_cpu_torch_of_the_pinned_version_and_no_cuda():
     assert pins["torchvision"] == main["torchvision"] + "+cpu"
     assert not [name for name in pins if name.startswith(("nvidia-", "cuda-"))]
     assert "--extra-index-url https://download.pytorch.org/whl/cpu" in lines
-    assert (ROOT / "binder" / "apt.txt").read_text().split() == ["graphviz"]
+    assert (ROOT / "binder" / "apt.txt").read_text().split() == ["graphviz", "dataset-fashion-mnist"]
     assert "jupyter-server-proxy" in pins
