@@ -45,6 +45,15 @@ def _trainer(cls=StepByStep, batch=16, x=None, y=None, lr=0.1, opt=optim.SGD):
     return sbs
 
 
+class _NoLen(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(10, 4)
+
+    def forward(self, x):
+        return self.fc(x)
+
+
 def _max_diff(a: nn.Module, b: nn.Module) -> float:
     return max((p - q).abs().max().item() for p, q in zip(a.parameters(), b.parameters()))
 
@@ -94,6 +103,13 @@ def test_compile_is_opt_in_and_keeps_checkpoint_keys(tmp_path):
     assert not any(k.startswith("_orig_mod.") for k in keys)
     compiled.set_compile(False)
     assert compiled.compiled_model is None
+    # a model without len(): the compiled wrapper of such a model refuses bool()
+    no_len = _NoLen()
+    sbs = StepByStep(no_len, nn.CrossEntropyLoss(), optim.SGD(no_len.parameters(), lr=0.1))
+    sbs.set_loaders(DataLoader(TensorDataset(*_data()), batch_size=16))
+    sbs.set_compile(backend="eager")
+    sbs.train(1)
+    assert sbs.compile_seconds is not None
     with pytest.raises(TypeError, match="True or False"):
         compiled.set_compile("yes")
 
@@ -211,3 +227,32 @@ def test_appendix_documents_v5():
     own = {n for n, v in vars(v5.StepByStep).items()
            if not n.startswith("_") and callable(v) and not isinstance(v, property)}
     assert documented == own
+
+
+def test_v5_keeps_every_v4_name_with_the_same_signature():
+    import inspect
+
+    for name, member in vars(v4.StepByStep).items():
+        if name.startswith("_") or not callable(member):
+            continue
+        assert inspect.signature(getattr(v5.StepByStep, name)) == inspect.signature(member), name
+    for name in ("train", "to", "set_tensorboard", "save_checkpoint", "lr_range_test"):
+        old = inspect.signature(getattr(v4.StepByStep, name))
+        assert list(inspect.signature(getattr(v5.StepByStep, name)).parameters) == list(old.parameters)
+
+
+def test_amp_with_clipping_and_resume_from_a_checkpoint(tmp_path):
+    sbs = _trainer(lr=1.0)
+    sbs.set_amp()
+    sbs.set_clip_grad_norm(0.01)
+    before = [p.detach().clone() for p in sbs.model.parameters()]
+    sbs.train(1)  # 4 optimizer steps of lr 1.0 on gradients clipped to norm 0.01
+    moved = torch.cat([(p - b).reshape(-1) for p, b in zip(sbs.model.parameters(), before)])
+    assert 0 < moved.norm().item() <= 4 * 0.01 + 1e-6
+    sbs.set_accumulation(2)
+    sbs.save_checkpoint(tmp_path / "amp.pt")
+    saved = torch.load(tmp_path / "amp.pt", weights_only=True)
+    assert saved["v5_settings"] == {"amp_dtype": "bfloat16", "accumulation_steps": 2}
+    again = _trainer()
+    again.load_checkpoint(tmp_path / "amp.pt")
+    assert _max_diff(again.model, sbs.model) == 0.0
