@@ -6,7 +6,7 @@ clip in one pass because their convolutions cannot see the future:
 * images: :class:`MaskedConv2d` multiplies its kernel by a fixed 0/1 mask (type "A" hides the
   centre pixel too, type "B" keeps it), kept as a buffer so it is saved and moved with the model
   but never trained; :class:`PixelCNN` stacks them, with ReLU or the gated unit tanh(a)*sigmoid(b);
-* audio: :class:`CausalConv1d` pads on the left only, :class:`ResidualBlock` adds a dilated
+* audio: :class:`CausalConv1d` pads on the left only, :class:`WaveNetBlock` adds a dilated
   causal convolution, the gate and the 1x1 residual and skip convolutions, and :class:`WaveNet`
   sums the skips into a 256-way softmax over mu-law codes. It generates either naively (the whole
   receptive field per new sample) or with per-layer caches (constant work per sample).
@@ -28,7 +28,7 @@ from helpers.checks import check_int, check_non_negative, check_seed
 
 __all__ = ["raster_mask", "MaskedConv2d", "GatedActivation", "PixelCNN", "bits_per_dim",
            "histogram_bits", "dependency_map", "future_leak", "train_pixelcnn", "receptive_field",
-           "CausalConv1d", "ResidualBlock", "WaveNet", "sample_logits", "gradient_span",
+           "CausalConv1d", "WaveNetBlock", "WaveNet", "sample_logits", "gradient_span",
            "train_wavenet", "random_windows"]
 
 
@@ -237,7 +237,7 @@ class CausalConv1d(nn.Conv1d):
         return super().forward(F.pad(x, (self.left, 0)))
 
 
-class ResidualBlock(nn.Module):
+class WaveNetBlock(nn.Module):
     """Dilated causal conv to 2C channels (+ an optional learned condition), gate, 1x1 convs.
 
     Returns ``(x + residual(z), skip(z))``: the first feeds the next block, the second is summed
@@ -291,7 +291,7 @@ class WaveNet(nn.Module):
         self.dilations = [check_int("dilation", d) for d in dilations]
         self.n_cond = n_cond
         self.input_conv = CausalConv1d(levels, channels, kernel_size=2)
-        self.blocks = nn.ModuleList(ResidualBlock(channels, skip_channels, d, n_cond)
+        self.blocks = nn.ModuleList(WaveNetBlock(channels, skip_channels, d, n_cond)
                                     for d in self.dilations)
         self.head = nn.Sequential(nn.ReLU(), nn.Conv1d(skip_channels, skip_channels, 1),
                                   nn.ReLU(), nn.Conv1d(skip_channels, levels, 1))
@@ -392,12 +392,19 @@ def gradient_span(model: WaveNet, length: int, t: int, seed: int = 0) -> tuple[i
 
 
 def random_windows(codes: torch.Tensor, labels: torch.Tensor, length: int, batch_size: int,
-                   generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
-    """``batch_size`` random windows (B, length + 1) of the clips ``codes`` (N, T), with labels."""
+                   generator: torch.Generator, onset_share: float = 0.0
+                   ) -> tuple[torch.Tensor, torch.Tensor]:
+    """``batch_size`` random windows (B, length + 1) of the clips ``codes`` (N, T), with labels.
+
+    About ``onset_share`` of the windows start at the beginning of their clip (a note's onset).
+    """
     if length + 1 > codes.shape[1]:
         raise ValueError(f"windows of {length + 1} codes do not fit clips of {codes.shape[1]}.")
     clips = torch.randint(len(codes), (batch_size,), generator=generator)
     starts = torch.randint(codes.shape[1] - length, (batch_size,), generator=generator)
+    if onset_share:
+        at_onset = torch.rand(batch_size, generator=generator) < onset_share
+        starts = torch.where(at_onset, 0, starts)
     index = starts[:, None] + torch.arange(length + 1)
     return codes[clips[:, None], index], labels[clips]
 
@@ -405,10 +412,12 @@ def random_windows(codes: torch.Tensor, labels: torch.Tensor, length: int, batch
 def train_wavenet(model: WaveNet, codes: torch.Tensor, labels: torch.Tensor, steps: int,
                   length: int = 2048, loss_from: int = 1024, batch_size: int = 4,
                   lr: float = 1e-3, seed: int = 0, val: tuple | None = None,
-                  every: int = 50, progress: bool = True) -> list[tuple[int, float, float | None]]:
+                  every: int = 50, progress: bool = True,
+                  onset_share: float = 0.0) -> list[tuple[int, float, float | None]]:
     """Teacher forcing: predict code t + 1 from codes up to t, for every t of random windows.
 
-    The loss counts positions from ``loss_from`` on (their receptive field lies in the window).
+    The loss counts positions from ``loss_from`` on (their receptive field lies in the window);
+    ``onset_share`` of the windows start at a clip's first sample (see :func:`random_windows`).
     Every ``every`` steps log (step, training loss, validation loss on ``val`` = (codes, labels)).
     """
     steps = check_int("steps", steps)
@@ -417,7 +426,7 @@ def train_wavenet(model: WaveNet, codes: torch.Tensor, labels: torch.Tensor, ste
     cond = model.n_cond is not None
     log, running = [], []
     for step in tqdm(range(1, steps + 1), desc="WaveNet steps", disable=not progress):
-        window, note = random_windows(codes, labels, length, batch_size, generator)
+        window, note = random_windows(codes, labels, length, batch_size, generator, onset_share)
         logits = model(window[:, :-1], note if cond else None)
         loss = F.cross_entropy(logits[:, :, loss_from:], window[:, 1 + loss_from:])
         optimizer.zero_grad()
