@@ -113,7 +113,10 @@ def main(argv: list[str] | None = None) -> int:
         sbs.train(args.epochs)
         if args.checkpoint is not None:
             sbs.save_checkpoint(args.checkpoint)  # rank 0 writes, every rank waits
-        if sbs.is_main_process:
+        if sbs.is_main_process:  # one log line and one result file, not one per rank
+            print(f"rank 0 of {world}: {args.epochs} epochs, batch {args.batch} per rank, "
+                  f"loss {sbs.losses[0]:.4f} -> {sbs.losses[-1]:.4f} (averaged over ranks)",
+                  flush=True)
             write_json_atomic({"world_size": world, "batch_per_rank": args.batch,
                                "losses": sbs.losses, "epoch_times": sbs.epoch_times,
                                "weights": _weights(sbs.module)}, args.out)

@@ -206,6 +206,7 @@ def test_ddp_two_processes_match_one_process_with_twice_the_batch(tmp_path):
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
     assert proc.returncode == 0, log
+    assert log.count("rank 0 of 2: 3 epochs") == 1  # rank 0 alone logs
     ddp = json.loads(out.read_text())
     single = reference_run(batch=64, epochs=3)
     half = reference_run(batch=32, epochs=3)
