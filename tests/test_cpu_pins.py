@@ -36,6 +36,13 @@ def test_the_makefile_pins_avx2():
                                "MKL_CBWR": "AVX2"}
 
 
+def test_every_notebook_sets_the_same_pins_in_its_first_cell():
+    sys.path.insert(0, str(ROOT / "tools"))
+    import launch
+    assert launch.PINS == makefile_pins()
+    assert "os.environ.setdefault(name, value)" in launch.colab_cell(None)
+
+
 def test_this_test_run_has_the_pins():
     for name, value in makefile_pins().items():
         assert os.environ.get(name) == value, f"{name} is not {value}: run `make test`"

