@@ -131,6 +131,7 @@ class StepByStep(StepByStepV4):
 
         # the wrapper broadcasts rank 0's weights, so every rank starts from the same model
         self.ddp_model = DistributedDataParallel(self.model, device_ids=device_ids, **ddp_kwargs)
+        self.compiled_model = None  # if compiling, compile the DDP wrapper (gradients must sync)
         self._rebuild_steps()
 
     @property
