@@ -3,7 +3,7 @@
 #   make test     set up everything, then run unit tests, strict nbval on every notebook, and a book build
 #   make execute  re-execute notebooks in place (NB=notebooks/Chapter01.ipynb for one), printing wall times
 #   make nbval NB=notebooks/Chapter01.ipynb  strict nbval on the notebooks named
-#   make bench    trainer benchmark (installs the bench extra)
+#   make bench    trainer benchmark (installs the bench extra), then compiled vs eager and 1 vs 2 DDP processes
 #   make site-test  build the site and check every page in headless Chromium (part of make test)
 #   make clean    remove build outputs and logs (keeps .venv)
 SHELL := /bin/bash
@@ -77,6 +77,7 @@ bench: setup
 	$(BIN)/python -m pip install -q -r bench/requirements.txt
 	$(BIN)/python -m pytest bench/test_frameworks.py -q -p no:cacheprovider
 	$(BIN)/python bench/run_bench.py
+	$(BIN)/python bench/scaling_bench.py --json book/benchmarks_scaling.json
 
 clean:
 	rm -rf _build notebooks/runs notebooks/*.pth /tmp/pytest-cache

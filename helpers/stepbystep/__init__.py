@@ -10,8 +10,10 @@ version     chapter     adds
 ``v3``      6           normalizer statistics, LR range test, LR schedulers, capturing
                         gradients and parameters, ``set_optimizer``
 ``v4``      Extra       gradient clipping (by value, by norm, during backprop)
+``v5``      19          opt-in mixed precision, ``torch.compile``, gradient accumulation, DDP
+                        awareness, a profiler window; stops on a non-finite loss
 ==========  ==========  =============================================================
 
-Each version subclasses the previous one: ``from helpers.stepbystep.v4 import StepByStep`` gives
+Each version subclasses the previous one: ``from helpers.stepbystep.v5 import StepByStep`` gives
 everything.
 """
