@@ -9,7 +9,8 @@ from matplotlib.figure import Figure
 
 __all__ = ["plot_poses", "plot_batch", "plot_dropout_histograms", "plot_dropout_image",
            "plot_loss_comparison", "plot_ewma_weights", "plot_ma_vs_ewma",
-           "plot_adapted_gradients", "plot_paths", "plot_update_terms", "plot_lr_schedules"]
+           "plot_adapted_gradients", "plot_paths", "plot_update_terms", "plot_lr_schedules",
+           "plot_bias_correction", "plot_schedule_grid", "plot_plateau"]
 
 
 def _as_hwc(image) -> np.ndarray:
@@ -204,5 +205,65 @@ def plot_lr_schedules(schedules: dict[str, Sequence[float]], log: bool = True,
         ax.set_title(name)
         ax.set_xlabel(xlabel)
         ax.set_ylabel("Learning rate")
+    fig.tight_layout()
+    return fig
+
+
+def plot_bias_correction(weight_sums: dict[str, Sequence[float]], values: Sequence[float],
+                         ewma: Sequence[float], corrected: Sequence[float], beta: float) -> Figure:
+    """Left: the total weight 1 - beta**t an EWMA started at zero gives its values, per beta.
+    Right: a series, its plain EWMA and its bias-corrected EWMA (same beta)."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4))
+    for name, sums in weight_sums.items():
+        left.plot(np.arange(1, len(sums) + 1), sums, label=name)
+    left.axhline(1, c="k", ls=":", lw=1)
+    left.set_xscale("log")
+    left.set_xlabel("Step t")
+    left.set_ylabel("Sum of the weights")
+    left.set_title("How much of the average is missing")
+    left.legend()
+    steps = np.arange(1, len(values) + 1)
+    right.plot(steps, values, c="gray", alpha=0.4, lw=1, label="Values")
+    right.plot(steps, ewma, c="r", ls="--", label="EWMA")
+    right.plot(steps, corrected, c="r", label="Bias-corrected EWMA")
+    right.set_xlabel("Step t")
+    right.set_title(f"beta = {beta}")
+    right.legend()
+    fig.tight_layout()
+    return fig
+
+
+def plot_schedule_grid(schedules: dict[str, tuple[Sequence[float], str]], ncols: int = 4) -> Figure:
+    """One small panel per scheduler: its learning rate at every step, with its own x label."""
+    nrows = -(-len(schedules) // ncols)
+    fig, axs = plt.subplots(nrows, ncols, figsize=(4 * ncols, 3 * nrows), squeeze=False)
+    for ax, (name, (values, xlabel)) in zip(axs.flat, schedules.items()):
+        values = np.asarray(values)
+        ax.plot(np.arange(len(values)), values, "-o" if len(values) <= 40 else "-", markersize=3)
+        ax.set_title(name, fontsize=10)
+        ax.set_xlabel(xlabel)
+        ax.set_ylim(0, values.max() * 1.1)
+    for ax in axs.flat[len(schedules):]:
+        ax.set_visible(False)
+    for row in axs:
+        row[0].set_ylabel("Learning rate")
+    fig.tight_layout()
+    return fig
+
+
+def plot_plateau(val_losses: Sequence[float], lrs: Sequence[float], title: str) -> Figure:
+    """A validation loss per epoch and the rate ReduceLROnPlateau set for each epoch."""
+    epochs = np.arange(1, len(val_losses) + 1)
+    fig, ax = plt.subplots(figsize=(8, 3.5))
+    ax.plot(epochs, val_losses, "o-", c="r", label="Validation loss")
+    ax.set_xlabel("Epoch")
+    ax.set_ylabel("Validation loss")
+    rate_ax = ax.twinx()
+    rate_ax.step(epochs, lrs, where="mid", c="k", ls="--", label="Learning rate")
+    rate_ax.set_ylabel("Learning rate")
+    rate_ax.set_yscale("log")
+    lines = ax.get_lines() + rate_ax.get_lines()
+    ax.legend(lines, [line.get_label() for line in lines], loc="upper center")
+    ax.set_title(title)
     fig.tight_layout()
     return fig
