@@ -10,4 +10,12 @@
 * ``fizzbuzz``: chapter 12's ``MyLinear`` (a linear layer from two ``nn.Parameter``s),
   ``FizzBuzzNet`` and the final FizzBuzz classifier with its training recipe (reused by the
   production chapter).
+* ``language``: chapter 11's models: CBOW, the Transformer classifier built on ``transformer``'s
+  encoder, the biLSTM language model and the BERT classifier.
+* ``generative``: chapter 14's autoencoders, GAN players and the CycleGAN-style pair.
+* ``autoregressive``: chapter 15's masked convolutions, PixelCNN, causal and dilated convolutions,
+  and WaveNet with its naive and cached generators.
+* ``segmentation``: chapter 16's loop convolution and pooling (test oracles), LinkNet-lite (with
+  and without additive skips) and U-Net-lite.
+* ``qnetwork``: chapter 17's Q-network and the frozen copy that serves as its target network.
 """
