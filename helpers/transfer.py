@@ -12,12 +12,13 @@ Helpers for using a pretrained model:
 * :func:`stratified_subset`: the same number of random images from every class;
 * :func:`top_predictions`: the k most likely class names for every image of a batch;
 * :func:`count_macs`: how many multiply-adds the convolutions and linear layers of a model
-  perform for one image.
+  perform for one image;
+* :func:`train_with_side_head`: train a model with an auxiliary classifier and keep both losses.
 
 Modules shown in the chapter: :class:`BasicConv2d`, :class:`Inception` (a tiny Inception module),
 :class:`Dummy` and :class:`DummyResidual` (can a layer learn the identity?), and
 :class:`ResidualBlock` (with a shortcut that also works when the stride or the number of channels
-changes).
+changes), and :class:`TinyInceptionNet` (two Inception modules and a side head).
 """
 from __future__ import annotations
 
@@ -34,7 +35,7 @@ from torchvision.ops import FrozenBatchNorm2d
 
 __all__ = ["freeze_model", "freeze_batchnorm", "preprocessed_dataset", "inception_loss",
            "stratified_subset", "top_predictions", "count_macs", "BasicConv2d", "Inception", "Dummy",
-           "DummyResidual", "ResidualBlock"]
+           "DummyResidual", "ResidualBlock", "TinyInceptionNet", "train_with_side_head"]
 
 
 def _check_module(model) -> nn.Module:
@@ -44,7 +45,9 @@ def _check_module(model) -> nn.Module:
 
 
 def _check_pos_int(name: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be a positive integer (an int), got {value!r}.")
+    if value < 1:
         raise ValueError(f"{name} must be a positive integer, got {value!r}.")
     return int(value)
 
@@ -332,3 +335,67 @@ class ResidualBlock(nn.Module):
         if self.skip:
             out = out + (x if self.downsample is None else self.downsample(x))
         return F.relu(out)
+
+
+class TinyInceptionNet(nn.Module):
+    """A small Inception-style classifier with one auxiliary classifier (a side head).
+
+    stem ``BasicConv2d`` (3x3) -> max pool -> :class:`Inception` -> ReLU -> max pool -> [side head]
+    -> :class:`Inception` -> ReLU -> global average pool -> ``Linear``. The side head reads the
+    feature maps between the two modules: average pool to 2x2 -> ``BasicConv2d`` (1x1) -> ``Linear``.
+    In training mode ``forward`` returns ``(main, aux)`` logits, in evaluation mode only the main
+    ones, as Torchvision's Inception V3 does, so :func:`inception_loss` handles both.
+    """
+
+    def __init__(self, n_classes: int = 3, stem_channels: int = 16):
+        super().__init__()
+        n_classes = _check_pos_int("n_classes", n_classes)
+        stem_channels = _check_pos_int("stem_channels", stem_channels)
+        # created in the order of the forward pass, which fixes the order of the random weights
+        self.stem = nn.Sequential(BasicConv2d(3, stem_channels, kernel_size=3, padding=1),
+                                  nn.MaxPool2d(2))
+        self.block1 = nn.Sequential(Inception(stem_channels), nn.ReLU(), nn.MaxPool2d(2))
+        self.side_head = nn.Sequential(nn.AdaptiveAvgPool2d(2), BasicConv2d(10, 8, kernel_size=1),
+                                       nn.Flatten(), nn.Linear(8 * 2 * 2, n_classes))
+        self.block2 = nn.Sequential(Inception(10), nn.ReLU())
+        self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(10, n_classes))
+
+    def forward(self, x: torch.Tensor):
+        middle = self.block1(self.stem(x))
+        main = self.head(self.block2(middle))
+        if self.training:
+            return main, self.side_head(middle)
+        return main
+
+
+def train_with_side_head(model: nn.Module, optimizer: torch.optim.Optimizer, train_loader,
+                         n_epochs: int, aux_weight: float = 0.4) -> dict[str, list[float]]:
+    """Train a model whose training-mode output is ``(main, aux)`` logits with
+    :func:`inception_loss`, and return the per-epoch means of the main, auxiliary and total losses.
+
+    The means are over the training images of each epoch, so ``total = main + aux_weight * aux``
+    holds for every epoch, not only for every mini-batch.
+    """
+    model = _check_module(model)
+    n_epochs = _check_pos_int("n_epochs", n_epochs)
+    device = _model_device(model)
+    history = {"main": [], "aux": [], "total": []}
+    for _ in range(n_epochs):
+        model.train()
+        sums, n_seen = {"main": 0.0, "aux": 0.0, "total": 0.0}, 0
+        for images, labels in train_loader:
+            images, labels = images.to(device), labels.to(device)
+            main, aux = model(images)
+            loss = inception_loss((main, aux), labels, aux_weight=aux_weight)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            n = len(labels)
+            with torch.no_grad():
+                sums["main"] += F.cross_entropy(main, labels).item() * n
+                sums["aux"] += F.cross_entropy(aux, labels).item() * n
+            sums["total"] += loss.item() * n
+            n_seen += n
+        for key, value in sums.items():
+            history[key].append(value / n_seen)
+    return history

@@ -322,7 +322,7 @@ def test_residual_block_adds_the_identity():
 def test_residual_block_errors():
     with pytest.raises(ValueError, match="stride"):
         ResidualBlock(3, 3, stride=0)
-    with pytest.raises(ValueError, match="out_channels"):
+    with pytest.raises(TypeError, match="out_channels"):
         ResidualBlock(3, 1.5)
     with pytest.raises(TypeError, match="skip"):
         ResidualBlock(3, 3, skip="yes")

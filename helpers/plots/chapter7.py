@@ -16,7 +16,7 @@ from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 __all__ = ["ARCHITECTURES", "plot_architectures", "plot_photo_predictions",
            "plot_channels_and_filters", "plot_grayscale_comparison", "plot_inception_module",
            "plot_before_batchnorm", "plot_after_batchnorm", "plot_residual_block",
-           "plot_skip_comparison", "plot_accuracy_summary"]
+           "plot_skip_comparison", "plot_accuracy_summary", "plot_side_head_losses"]
 
 # ImageNet top-1 error (%), parameters (millions) and GFLOPs (billions of multiply-adds per
 # 224x224 image) of the classic architectures, as listed by the "convnet-burden" report
@@ -280,5 +280,23 @@ def plot_accuracy_summary(results: Mapping[str, float]) -> Figure:
     ax.set_xlim(0, 110)
     ax.set_ylim(-0.6, len(names) - 0.1)
     ax.set_xlabel("Validation accuracy (%)")
+    fig.tight_layout()
+    return fig
+
+
+def plot_side_head_losses(history: Mapping[str, Sequence[float]], aux_weight: float) -> Figure:
+    """Per-epoch training losses of a model with a side head: main, auxiliary and their sum."""
+    missing = {"main", "aux", "total"} - set(history)
+    if missing:
+        raise ValueError(f"history needs the keys 'main', 'aux' and 'total'; missing {sorted(missing)}.")
+    epochs = np.arange(1, len(history["main"]) + 1)
+    fig, ax = plt.subplots(figsize=(8, 4))
+    ax.plot(epochs, history["main"], "o-", label="Main classifier")
+    ax.plot(epochs, history["aux"], "s--", label="Side head (auxiliary)")
+    ax.plot(epochs, history["total"], "k-", lw=2, label=f"Total = main + {aux_weight} x auxiliary")
+    ax.set_xlabel("Epoch")
+    ax.set_ylabel("Training loss (cross-entropy)")
+    ax.set_xticks(epochs)
+    ax.legend()
     fig.tight_layout()
     return fig
