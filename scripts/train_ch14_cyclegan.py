@@ -53,7 +53,9 @@ def main():
             print(f"step {step}: {means}", flush=True)
     tensors = {f"g_ab.{k}": v for k, v in g_ab.state_dict().items()}
     tensors |= {f"g_ba.{k}": v for k, v in g_ba.state_dict().items()}
-    suffix = "" if args.lambda_cycle == 10 else f"_lambda{args.lambda_cycle:g}"
+    # the default settings write the chapter's checkpoint; an ablation writes beside it
+    suffix = "" if (args.lambda_cycle, args.lambda_identity) == (10, 5) else \
+        f"_cycle{args.lambda_cycle:g}_identity{args.lambda_identity:g}"
     save_tensors(tensors, f"cyclegan{suffix}.safetensors")
     every = 50
     curves = {k: [round(sum(h[k] for h in history[i:i + every]) / every, 4)

@@ -1,4 +1,4 @@
-"""Train chapter 14's FashionJudge: item class (10 heads) and striped-or-not, on all 60,000 images.
+"""Train chapter 14's FashionJudge: which of the 10 items, and striped or not, on all 60,000 images.
 
 Each epoch every training image appears once, plain or striped (a fair coin per image, seeded),
 with stripes drawn by ``make_striped`` from a per-epoch seed. Adam 1e-3, batch 128, 3 epochs.
