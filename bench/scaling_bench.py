@@ -35,7 +35,7 @@ from torch import nn
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from helpers.models import CNN2  # noqa: E402
+from helpers.nn.vision import CNN2  # noqa: E402
 from helpers.stepbystep.v5 import StepByStep  # noqa: E402
 
 TOLERANCE = 1e-5

@@ -15,15 +15,12 @@ Helpers for using a pretrained model:
   perform for one image;
 * :func:`train_with_side_head`: train a model with an auxiliary classifier and keep both losses.
 
-Modules shown in the chapter: :class:`BasicConv2d`, :class:`Inception` (a tiny Inception module),
-:class:`Dummy` and :class:`DummyResidual` (can a layer learn the identity?), and
-:class:`ResidualBlock` (with a shortcut that also works when the stride or the number of channels
-changes), and :class:`TinyInceptionNet` (two Inception modules and a side head).
+The modules the chapter shows (``BasicConv2d``, ``Inception``, ``TinyInceptionNet``, ``Dummy``,
+``DummyResidual``, ``ResidualBlock``) live in :mod:`helpers.nn.vision`.
 """
 from __future__ import annotations
 
 import numbers
-from collections import OrderedDict
 from collections.abc import Sequence
 
 import numpy as np
@@ -34,8 +31,7 @@ from torch.utils.data import DataLoader, Subset, TensorDataset
 from torchvision.ops import FrozenBatchNorm2d
 
 __all__ = ["freeze_model", "freeze_batchnorm", "preprocessed_dataset", "inception_loss",
-           "stratified_subset", "top_predictions", "count_macs", "BasicConv2d", "Inception", "Dummy",
-           "DummyResidual", "ResidualBlock", "TinyInceptionNet", "train_with_side_head"]
+           "stratified_subset", "top_predictions", "count_macs", "train_with_side_head"]
 
 
 def _check_module(model) -> nn.Module:
@@ -231,141 +227,6 @@ def count_macs(model: nn.Module, image_size: int = 224, in_channels: int = 3) ->
             handle.remove()
         model.train(was_training)
     return int(sum(total))
-
-
-# --------------------------------------------------------------------------------------------------
-# Building blocks
-# --------------------------------------------------------------------------------------------------
-class BasicConv2d(nn.Sequential):
-    """Convolution without bias -> BatchNorm2d (eps=0.001) -> ReLU, as in Torchvision's Inception.
-
-    ``conv_kwargs`` go to ``nn.Conv2d`` (kernel_size, padding, stride...). The parts are reachable
-    by name: ``block.conv``, ``block.bn`` and ``block.act``.
-    """
-
-    def __init__(self, in_channels: int, out_channels: int, **conv_kwargs):
-        # the batch norm's shift takes the place of the convolution's bias
-        parts = {"conv": nn.Conv2d(in_channels, out_channels, bias=False, **conv_kwargs),
-                 "bn": nn.BatchNorm2d(out_channels, eps=0.001),
-                 "act": nn.ReLU(inplace=True)}
-        super().__init__(OrderedDict(parts))
-
-
-class Inception(nn.Module):
-    """A tiny Inception module (dimension-reduction version) with 2 + 3 + 3 + 2 = 10 channels out.
-
-    Four parallel branches keep the height and width and their outputs are stacked:
-    1x1 conv; 1x1 conv -> 5x5 conv; 1x1 conv -> 3x3 conv; 3x3 average pooling -> 1x1 conv.
-    """
-
-    def __init__(self, in_channels: int):
-        super().__init__()
-        in_channels = _check_pos_int("in_channels", in_channels)
-
-        def squeeze_to_two():
-            # a 1x1 convolution: two weighted sums of the input channels at every pixel
-            return nn.Conv2d(in_channels, 2, kernel_size=1)
-
-        # the padding of each wide filter keeps the height and width, so the branches stack;
-        # the list is built in order, which fixes the order of the random initial weights
-        self.branches = nn.ModuleList([
-            squeeze_to_two(),
-            nn.Sequential(squeeze_to_two(), nn.Conv2d(2, 3, kernel_size=5, padding=2)),
-            nn.Sequential(squeeze_to_two(), nn.Conv2d(2, 3, kernel_size=3, padding=1)),
-            nn.Sequential(nn.AvgPool2d(3, stride=1, padding=1), squeeze_to_two()),
-        ])
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        # stack the branches' channels: (N, 2 + 3 + 3 + 2, H, W)
-        return torch.cat([branch(x) for branch in self.branches], dim=1)
-
-
-class Dummy(nn.Module):
-    """Linear(1, 1) followed by a ReLU, and nothing else: can it output its own input?"""
-
-    def __init__(self):
-        super().__init__()
-        self.linear = nn.Linear(1, 1)
-        self.activation = nn.ReLU()
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.activation(self.linear(x))
-
-
-class DummyResidual(Dummy):
-    """``Dummy`` plus a shortcut: the input is added to the output of the ReLU."""
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        identity = x
-        return self.activation(self.linear(x)) + identity
-
-
-def _conv3x3(in_channels: int, out_channels: int, stride: int = 1) -> nn.Conv2d:
-    """A 3x3 convolution that keeps the size (stride 1) and has no bias (a batch norm follows)."""
-    return nn.Conv2d(in_channels, out_channels, kernel_size=3, stride=stride, padding=1, bias=False)
-
-
-class ResidualBlock(nn.Module):
-    """conv3x3 -> BN -> ReLU -> conv3x3 -> BN, plus the (possibly downsampled) input, then ReLU.
-
-    When the stride is not 1 or the number of channels changes, the shortcut goes through a 1x1
-    convolution with the same stride (``downsample``), so both paths have the same shape.
-    ``skip=False`` drops the shortcut (to see what it does). ``residual`` is the path with weights.
-    """
-
-    def __init__(self, in_channels: int, out_channels: int, stride: int = 1, skip: bool = True):
-        super().__init__()
-        in_channels = _check_pos_int("in_channels", in_channels)
-        out_channels = _check_pos_int("out_channels", out_channels)
-        stride = _check_pos_int("stride", stride)
-        if not isinstance(skip, bool):
-            raise TypeError(f"skip must be True or False, got {skip!r}.")
-        self.skip = skip
-        # only the first convolution strides; the second one keeps the size
-        self.residual = nn.Sequential(
-            _conv3x3(in_channels, out_channels, stride), nn.BatchNorm2d(out_channels), nn.ReLU(),
-            _conv3x3(out_channels, out_channels), nn.BatchNorm2d(out_channels))
-        shape_changes = stride != 1 or in_channels != out_channels
-        # a 1x1 convolution with the same stride reshapes the input so the two can be added
-        self.downsample = (nn.Conv2d(in_channels, out_channels, kernel_size=1, stride=stride)
-                           if shape_changes else None)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out = self.residual(x)
-        if self.skip:
-            out = out + (x if self.downsample is None else self.downsample(x))
-        return F.relu(out)
-
-
-class TinyInceptionNet(nn.Module):
-    """A small Inception-style classifier with one auxiliary classifier (a side head).
-
-    stem ``BasicConv2d`` (3x3) -> max pool -> :class:`Inception` -> ReLU -> max pool -> [side head]
-    -> :class:`Inception` -> ReLU -> global average pool -> ``Linear``. The side head reads the
-    feature maps between the two modules: average pool to 2x2 -> ``BasicConv2d`` (1x1) -> ``Linear``.
-    In training mode ``forward`` returns ``(main, aux)`` logits, in evaluation mode only the main
-    ones, as Torchvision's Inception V3 does, so :func:`inception_loss` handles both.
-    """
-
-    def __init__(self, n_classes: int = 3, stem_channels: int = 16):
-        super().__init__()
-        n_classes = _check_pos_int("n_classes", n_classes)
-        stem_channels = _check_pos_int("stem_channels", stem_channels)
-        # created in the order of the forward pass, which fixes the order of the random weights
-        self.stem = nn.Sequential(BasicConv2d(3, stem_channels, kernel_size=3, padding=1),
-                                  nn.MaxPool2d(2))
-        self.block1 = nn.Sequential(Inception(stem_channels), nn.ReLU(), nn.MaxPool2d(2))
-        self.side_head = nn.Sequential(nn.AdaptiveAvgPool2d(2), BasicConv2d(10, 8, kernel_size=1),
-                                       nn.Flatten(), nn.Linear(8 * 2 * 2, n_classes))
-        self.block2 = nn.Sequential(Inception(10), nn.ReLU())
-        self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(10, n_classes))
-
-    def forward(self, x: torch.Tensor):
-        middle = self.block1(self.stem(x))
-        main = self.head(self.block2(middle))
-        if self.training:
-            return main, self.side_head(middle)
-        return main
 
 
 def train_with_side_head(model: nn.Module, optimizer: torch.optim.Optimizer, train_loader,

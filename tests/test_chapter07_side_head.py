@@ -15,7 +15,8 @@ import torch.nn.functional as F  # noqa: E402
 from torch.utils.data import DataLoader, TensorDataset  # noqa: E402
 
 from helpers.plots.chapter7 import plot_side_head_losses  # noqa: E402
-from helpers.transfer import TinyInceptionNet, inception_loss, train_with_side_head  # noqa: E402
+from helpers.nn.vision import TinyInceptionNet  # noqa: E402
+from helpers.transfer import inception_loss, train_with_side_head  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 EPOCH = re.compile(r"epoch (\d+)  main ([\d.]+)  auxiliary ([\d.]+)  total ([\d.]+)")

@@ -1,11 +1,11 @@
-"""Tests for CNN2 / build_model (helpers/models.py), helpers/optimizers.py and the Extra helpers."""
+"""Tests for CNN2 / build_model (helpers/nn/vision.py), helpers/optimizers.py and the Extra helpers."""
 import numpy as np
 import pytest
 import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from helpers.models import CNN2, build_model
+from helpers.nn.vision import CNN2, build_model
 from helpers.optimizers import compare_optimizers, contour_data
 from helpers.plots.extra import get_plot_data, make_init_fn
 

@@ -17,8 +17,9 @@ from torchvision.models import inception_v3  # noqa: E402
 from torchvision.ops import FrozenBatchNorm2d  # noqa: E402
 
 from helpers.plots import chapter7 as plots  # noqa: E402
-from helpers.transfer import (BasicConv2d, Dummy, DummyResidual, Inception,  # noqa: E402
-                              ResidualBlock, count_macs, freeze_batchnorm, freeze_model,
+from helpers.nn.vision import (BasicConv2d, Dummy, DummyResidual, Inception,  # noqa: E402
+                               ResidualBlock)
+from helpers.transfer import (count_macs, freeze_batchnorm, freeze_model,  # noqa: E402
                               inception_loss, preprocessed_dataset, stratified_subset,
                               top_predictions)
 

@@ -1,5 +1,7 @@
 """Every reusable ``nn.Module`` of the book, one home each, grouped by subject.
 
+* ``vision``: Part II's convolutional models and blocks: ``CNN2``, the deep ``build_model`` of the
+  Extra chapter, and chapter 7's Inception blocks, identity probes and ``ResidualBlock``.
 * ``recurrent``: chapter 8's hand-made RNN/GRU/LSTM cells, the square classifiers and the
   helpers that take recurrent layers apart (layer state dicts, last outputs of packed batches).
 * ``attention``: the masks (True = visible) and the one ``MultiHeadAttention`` of the book.

@@ -47,7 +47,7 @@ def get_plot_data(train_loader, model: nn.Module, lr: float = 1e-2, trainer=None
     activations = [n for n in names if n.startswith("a")]
     if not hidden or len(hidden) != len(activations):
         raise ValueError("model must be a block model with layers h1..hn and a1..an "
-                         "(see helpers.models.build_model).")
+                         "(see helpers.nn.vision.build_model).")
     optimizer = torch.optim.SGD(model.parameters(), lr=lr)
     sbs = trainer(model, nn.BCEWithLogitsLoss(), optimizer)
     sbs.set_loaders(train_loader)
