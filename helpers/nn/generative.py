@@ -23,8 +23,8 @@ from helpers.checks import check_int, check_non_negative
 __all__ = ["AutoEncoder", "FirstOutput", "dense_autoencoder", "conv_autoencoder",
            "reconstruction_errors", "mlp_generator", "mlp_discriminator", "ring_generator",
            "ring_discriminator", "dc_generator", "dc_discriminator", "discriminator_step",
-           "generator_step", "endless_batches", "train_gan", "ResidualBlock", "ResnetGenerator",
-           "PatchDiscriminator", "cyclegan_step", "FashionJudge"]
+           "generator_step", "endless_batches", "train_gan", "InstanceNormResidualBlock",
+           "ResnetGenerator", "PatchDiscriminator", "cyclegan_step", "FashionJudge"]
 
 IMAGE = (1, 28, 28)
 
@@ -252,8 +252,9 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, g_opt: torch.optim
 
 
 # --------------------------------------------------------------------------- CycleGAN pair
-class ResidualBlock(nn.Module):
-    """Two reflection-padded 3x3 convolutions with instance norm; the input is added back."""
+class InstanceNormResidualBlock(nn.Module):
+    """CycleGAN's residual block: two reflection-padded 3x3 convolutions with instance norm; the
+    input is added back (chapter 7's batch-norm ResidualBlock lives in helpers.nn.vision)."""
 
     def __init__(self, channels: int):
         super().__init__()
@@ -283,7 +284,7 @@ class ResnetGenerator(nn.Module):
         for factor in (1, 2):                                   # 28 -> 14 -> 7 for Fashion-MNIST
             layers += [nn.Conv2d(width * factor, width * factor * 2, 3, stride=2, padding=1),
                        *norm_relu(width * factor * 2)]
-        layers += [ResidualBlock(width * 4) for _ in range(n_blocks)]
+        layers += [InstanceNormResidualBlock(width * 4) for _ in range(n_blocks)]
         for factor in (4, 2):                                   # 7 -> 14 -> 28
             layers += [nn.ConvTranspose2d(width * factor, width * factor // 2, 3, stride=2,
                                           padding=1, output_padding=1),
