@@ -69,12 +69,6 @@ def main(paths: list[str]) -> int:
     if unpinned:
         sys.exit(f"{', '.join(unpinned)} not set: stored outputs must be written with the CPU "
                  "kernels pinned. Run `make execute` (the Makefile sets them).")
-    print("NOTE: since the CPU kernels are pinned to AVX2 (commit 127d6f0), re-executing an UNCHANGED\n"
-          "notebook can change some trained-model numbers in their last digits (chapter 10's final\n"
-          "losses, chapters 6 and 7, ...): the committed outputs were recorded unpinned on an AVX-512\n"
-          "machine. Compare your outputs with the pinned baseline of the unchanged notebook in\n"
-          "/tmp/baseline/<name>.ipynb (being written now; /tmp/baseline/done.txt lists the finished ones),\n"
-          "not with the committed outputs. This note goes away before the session ends.", flush=True)
     store = ROOT / "book" / "timings.json"
     results = {}
     failed = []
