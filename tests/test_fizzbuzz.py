@@ -12,13 +12,7 @@ from helpers.nn.fizzbuzz import (FizzBuzzNet, MyLinear, accuracy, fizzbuzz_class
                                  train_fizzbuzz)
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    # the chapter trains these tiny models on one thread; so do the tests (and faster)
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")  # see tests/conftest.py
 
 
 @pytest.fixture(scope="module")

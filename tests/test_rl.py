@@ -19,14 +19,6 @@ from helpers.rl import (DQNConfig, ReplayBuffer, bellman_backup, dqn_update, eps
 CHECKPOINTS = Path(__file__).resolve().parents[1] / "checkpoints" / "ch17"
 
 
-@pytest.fixture
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 # ----------------------------------------------------------------------------- the robot MDP
 def test_robot_table_is_a_valid_mdp_with_the_source_rows():
     P = robot_mdp()

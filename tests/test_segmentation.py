@@ -23,13 +23,7 @@ from helpers.nn.segmentation import (MODEL_NAMES, LinkNetLite, NaiveConv2d, Naiv
                                      transposed_output_size)
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    # the checkpoints' numbers were logged with one thread; small convolutions run fine on it
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")  # see tests/conftest.py
 
 
 # --- the hand-written oracles ---------------------------------------------------------------

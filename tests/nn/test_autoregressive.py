@@ -14,12 +14,7 @@ from helpers.nn.autoregressive import (CausalConv1d, GatedActivation, MaskedConv
                                        train_wavenet)
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")  # see tests/conftest.py
 
 
 def assert_causal(model, shape=(8, 8)):
