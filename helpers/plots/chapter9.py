@@ -15,6 +15,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
 
 from data_generation.square_sequences import CORNER_COLORS, CORNER_NAMES, corner_names
+from helpers.plots.chapter8 import _square_axes as square_axes
 
 __all__ = ["sequence_pred", "plot_attention", "query_and_keys", "translation_attention",
            "seq2seq_diagram", "attention_diagram", "multihead_diagram",
@@ -69,11 +70,8 @@ def _fmt(value: float, decimals: int = 2) -> str:
 
 
 def _square_axes(ax, lim: float = 1.45) -> None:
-    ax.set_xlim(-lim, lim)
-    ax.set_ylim(-lim, lim)
-    ax.set_aspect("equal")
-    ax.set_xticks([-1, 0, 1])
-    ax.set_yticks([-1, 0, 1])
+    """Chapter 8's square axes, slightly tighter and with small tick labels."""
+    square_axes(ax, lim)
     ax.tick_params(labelsize=7)
 
 
