@@ -16,6 +16,7 @@ which path was taken).
 """
 from __future__ import annotations
 
+import functools
 import importlib.util
 import json
 import re
@@ -52,9 +53,18 @@ def smollm2_gguf() -> tuple[Path, str]:
 def _from_gguf():
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
+    import transformers.modeling_gguf_pytorch_utils as gguf_utils
+
     folder, name = smollm2_gguf()
-    tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=name)
-    model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=name, dtype=torch.float32)
+    # The conversion shows a progress bar only when there is no cached copy yet (a fresh clone):
+    # silence it, so that a notebook prints the same thing on its first run as on later ones.
+    progress = gguf_utils.tqdm
+    gguf_utils.tqdm = functools.partial(progress, disable=True)
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=name)
+        model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=name, dtype=torch.float32)
+    finally:
+        gguf_utils.tqdm = progress
     return model, tokenizer
 
 

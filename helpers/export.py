@@ -136,6 +136,14 @@ def export_onnx(model: nn.Module, example: torch.Tensor, path: str | os.PathLike
                                 input_names=[input_name], output_names=[output_name],
                                 dynamic_shapes=({0: torch.export.Dim("batch")},))
     program.save(str(path))
+    # The exporter records each node's Python stack trace, with this machine's file paths (and a
+    # notebook kernel's temporary file names) in it; drop them so the file is the same everywhere.
+    proto = onnx.load(str(path))
+    for node in proto.graph.node:
+        kept = [p for p in node.metadata_props if p.key != "pkg.torch.onnx.stack_trace"]
+        del node.metadata_props[:]
+        node.metadata_props.extend(kept)
+    onnx.save(proto, str(path))
     onnx.checker.check_model(onnx.load(str(path)), full_check=True)
     return path
 

@@ -1,6 +1,7 @@
 """The CPU kernels that write and check stored outputs are pinned to AVX2, inside every kernel too."""
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import sys
@@ -11,8 +12,11 @@ import torch
 from jupyter_client.manager import start_new_kernel
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-from conftest import reproducibility_warning  # noqa: E402
+# the repository's root conftest.py (tests/ has a conftest.py of its own, so import it by path)
+_spec = importlib.util.spec_from_file_location("root_conftest", ROOT / "conftest.py")
+_root_conftest = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_root_conftest)
+reproducibility_warning = _root_conftest.reproducibility_warning
 
 
 def makefile_pins() -> dict[str, str]:
