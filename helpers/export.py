@@ -3,6 +3,7 @@
 * ``save_atomically`` writes a ``state_dict`` through a temporary file and ``os.replace``, so a
   crash half-way never leaves a truncated checkpoint under the real name.
 * ``export_program`` captures a model with ``torch.export`` (batch size left free);
+  ``save_program`` writes it to a ``.pt2`` file that is the same on every machine;
   ``export_onnx`` writes an ONNX file with the dynamo-based exporter and checks it with
   ``onnx.checker``; ``program_parity`` and ``onnx_parity`` compare either one with eager PyTorch.
 * ``quantize_linear`` swaps every ``nn.Linear`` for a dynamically quantised int8 twin;
@@ -23,7 +24,7 @@ import numpy as np
 import torch
 from torch import nn
 
-__all__ = ["save_atomically", "file_bytes", "state_dict_bytes", "export_program",
+__all__ = ["save_atomically", "file_bytes", "state_dict_bytes", "export_program", "save_program",
            "export_refusal", "program_parity", "export_onnx", "onnx_nodes", "onnx_parity", "quantize_linear",
            "median_latency_us"]
 
@@ -91,6 +92,34 @@ def export_program(model: nn.Module, example: torch.Tensor,
     example = example.detach().clone()
     shapes = ({0: torch.export.Dim("batch")},) if dynamic_batch else None
     return torch.export.export(model, (example,), dynamic_shapes=shapes)
+
+
+def save_program(program: torch.export.ExportedProgram, path: str | os.PathLike) -> Path:
+    """``torch.export.save`` without the per-node stack traces, through a temporary file.
+
+    Each node of an exported graph records the Python stack that created it, with this machine's
+    file paths in it (the virtual environment's folder, a notebook kernel's temporary file), so the
+    same model would give a ``.pt2`` of a different size on every machine. The traces are only
+    debugging aids; the program loads and runs the same without them.
+    """
+    if not isinstance(program, torch.export.ExportedProgram):
+        raise TypeError(f"program must be a torch.export.ExportedProgram (from export_program or "
+                        f"torch.export.export), got {type(program).__name__}.")
+    for module in program.graph_module.modules():
+        if isinstance(module, torch.fx.GraphModule):
+            for node in module.graph.nodes:
+                node.meta.pop("stack_trace", None)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".pt2")
+    os.close(handle)
+    try:
+        torch.export.save(program, tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
 
 
 def export_refusal(model: nn.Module, example: torch.Tensor) -> str:

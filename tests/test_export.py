@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import warnings
+import zipfile
+from pathlib import Path
 
 import onnx
 import pytest
@@ -12,7 +14,7 @@ from torch import nn
 from data_generation.fizzbuzz import FizzBuzzDataset
 from helpers.export import (export_onnx, export_program, export_refusal, file_bytes,
                             median_latency_us, onnx_nodes, onnx_parity, program_parity,
-                            quantize_linear, save_atomically, state_dict_bytes)
+                            quantize_linear, save_atomically, save_program, state_dict_bytes)
 from helpers.nn.fizzbuzz import fizzbuzz_classifier
 
 TOLERANCE = 1e-4   # ONNX Runtime adds in its own order: equal to PyTorch up to rounding
@@ -60,7 +62,7 @@ def test_exported_program_equals_pytorch_and_keeps_its_guards(tmp_path, bits):
     program = export_program(model, bits[:4])
     ops = [str(n.target) for n in program.graph.nodes if n.op == "call_function"]
     assert ops == ["aten.linear.default", "aten.tanh.default", "aten.linear.default"]
-    torch.export.save(program, tmp_path / "f.pt2")
+    save_program(program, tmp_path / "f.pt2")
     loaded = torch.export.load(tmp_path / "f.pt2")
     diff, same = program_parity(loaded, model, bits)
     assert diff <= 1e-6 and same
@@ -73,12 +75,31 @@ def test_exported_program_equals_pytorch_and_keeps_its_guards(tmp_path, bits):
         export_program(lambda x: x, bits[:2])
 
 
+def test_a_saved_program_holds_no_file_paths_of_this_machine(tmp_path, bits):
+    model = fizzbuzz_classifier(seed=0)
+    plain = tmp_path / "plain.pt2"
+    torch.export.save(export_program(model, bits[:4]), plain)
+    here = str(Path(torch.__file__).parent).encode()
+    assert here in _archive_text(plain)          # what save_program exists to remove
+    path = save_program(export_program(model, bits[:4]), tmp_path / "sub" / "f.pt2")
+    assert here not in _archive_text(path) and b"stack_trace" not in _archive_text(path)
+    assert [p.name for p in path.parent.iterdir()] == ["f.pt2"]    # no temporary file left
+    assert program_parity(torch.export.load(path), model, bits) == (0.0, True)
+    with pytest.raises(TypeError, match="ExportedProgram"):
+        save_program(model, tmp_path / "g.pt2")
+
+
+def _archive_text(path) -> bytes:
+    with zipfile.ZipFile(path) as archive:
+        return b"".join(archive.read(name) for name in archive.namelist() if name.endswith(".json"))
+
+
 def test_a_sliced_example_drags_its_storage_into_the_file(tmp_path, bits):
     model = fizzbuzz_classifier(seed=0)
     shapes = ({0: torch.export.Dim("batch")},)
-    torch.export.save(torch.export.export(model, (bits[:2],), dynamic_shapes=shapes),
-                      tmp_path / "sliced.pt2")
-    torch.export.save(export_program(model, bits[:2]), tmp_path / "clone.pt2")
+    save_program(torch.export.export(model, (bits[:2],), dynamic_shapes=shapes),
+                 tmp_path / "sliced.pt2")
+    save_program(export_program(model, bits[:2]), tmp_path / "clone.pt2")
     assert file_bytes(tmp_path / "sliced.pt2") > file_bytes(tmp_path / "clone.pt2") + 30_000
 
 
