@@ -77,7 +77,6 @@ bench: setup
 	$(BIN)/python -m pip install -q -r bench/requirements.txt
 	$(BIN)/python -m pytest bench/test_frameworks.py -q -p no:cacheprovider
 	$(BIN)/python bench/run_bench.py
-	$(BIN)/python bench/scaling_bench.py --json book/benchmarks_scaling.json
 
 clean:
 	rm -rf _build notebooks/runs notebooks/*.pth /tmp/pytest-cache

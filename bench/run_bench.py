@@ -5,7 +5,7 @@ Trains three of the book's small models for a fixed number of optimizer steps wi
 runners and compares the time per step and the memory they need:
 
 * ``hand``       a hand-written PyTorch loop (the loop of chapter 2, nothing else);
-* ``stepbystep`` the book's trainer, ``helpers.stepbystep.v4.StepByStep``;
+* ``stepbystep`` the book's trainer, ``helpers.stepbystep.v5.StepByStep`` with its defaults;
 * ``lightning``  PyTorch Lightning (``pytorch_lightning.Trainer``, CPU, everything optional off);
 * ``ignite``     PyTorch Ignite (``create_supervised_trainer``).
 
@@ -79,7 +79,7 @@ if str(REPO) not in sys.path:  # works without `pip install -e .` too
 from data_generation.simple_linear_regression import make_linear_data, split_indices  # noqa: E402
 
 RUNNERS = ("hand", "stepbystep", "lightning", "ignite")
-RUNNER_NAMES = {"hand": "hand-written loop", "stepbystep": "StepByStep (v4)",
+RUNNER_NAMES = {"hand": "hand-written loop", "stepbystep": "StepByStep (v5)",
                 "lightning": "PyTorch Lightning", "ignite": "PyTorch Ignite"}
 TRAIN_SEED = 42      # torch's global seed before training, and the loader's shuffling seed
 WARMUP_FRACTION = 0.1
@@ -257,10 +257,10 @@ _TIMED_SBS = None
 
 
 def _timed_stepbystep_class():
-    """StepByStep v4 with a tick in its per-mini-batch hook (built once)."""
+    """StepByStep v5 with a tick in its per-mini-batch hook (built once)."""
     global _TIMED_SBS
     if _TIMED_SBS is None:
-        from helpers.stepbystep.v4 import StepByStep
+        from helpers.stepbystep.v5 import StepByStep
 
         class TimedStepByStep(StepByStep):
             tick = staticmethod(lambda: None)
@@ -338,7 +338,7 @@ def run_ignite(task: Task, n_epochs: int, tick: Callable[[], None]) -> nn.Module
 
 RUNNER_FUNCS = {"hand": run_hand, "stepbystep": run_stepbystep,
                 "lightning": run_lightning, "ignite": run_ignite}
-RUNNER_MODULES = {"hand": None, "stepbystep": "helpers.stepbystep.v4",
+RUNNER_MODULES = {"hand": None, "stepbystep": "helpers.stepbystep.v5",
                   "lightning": "pytorch_lightning", "ignite": "ignite"}
 
 
@@ -572,7 +572,7 @@ def write_page(report: dict, path: Path) -> None:
         "# Benchmark: what does the trainer cost?",
         "",
         "Does wrapping the training loop in a class cost speed? This page compares the book's "
-        "trainer, `StepByStep` (version 4), with a hand-written PyTorch loop and with two "
+        "trainer, `StepByStep` (version 5, with its defaults), with a hand-written PyTorch loop and with two "
         "trainers readers often reach for instead, PyTorch Lightning and PyTorch Ignite, on "
         "three of the book's small models. The numbers come from `bench/run_bench.py` (run it "
         "with `make bench`), which writes this page and `book/benchmarks.json` (every raw "
@@ -620,8 +620,10 @@ def write_page(report: dict, path: Path) -> None:
         "loss, `backward()`, `step()`, `zero_grad()` and `loss.item()`. `StepByStep` "
         "(no gradient clipping, no learning-rate scheduler) runs the same epoch: it sets the "
         "training mode once (`model.train(True)`), then for each mini-batch "
-        "`.to(device, non_blocking=True)`, the same five calls and its two per-step hooks, "
-        "and it keeps the detached loss instead of calling `.item()`: one `.item()` per epoch "
+        "`.to(device, non_blocking=True)`, the same five calls and its two per-step hooks; "
+        "like the hand-written loop it reads the loss with `.item()` on every step, between "
+        "forward and backward, to stop at the first NaN or infinite loss (v5's non-finite "
+        "check, on by default), and it also keeps the detached loss: one `.item()` per epoch "
         "turns the epoch's losses into their mean.",
         "- **Time per step.** Every runner records a timestamp at the end of every optimizer "
         "step through its own hook (inline in the loop; `StepByStep`'s `_on_train_batch_end`; "
@@ -727,6 +729,8 @@ def write_page(report: dict, path: Path) -> None:
               "permutation per epoch, and every runner sees the same data.",
               "```", ""]
     lines += discussion(report)
+    if report.get("scaling"):
+        lines += scaling_section(report["scaling"])
     path.write_text("\n".join(lines).rstrip() + "\n", encoding="utf-8")
 
 
@@ -768,12 +772,15 @@ def discussion(report: dict) -> list[str]:
             "and `_on_train_batch_end` (v3 looks for a mini-batch scheduler; here it also "
             "records the timestamp), the fraction of the epoch passed to the latter, and "
             "`non_blocking=True` on the two `.to(device)` calls that the hand-written loop "
-            "makes too; each costs well under a microsecond. Instead of `loss.item()` on every step, the step returns the "
-            "detached loss, and the epoch ends with one host sync: `torch.stack`, "
-            "`.double()`, `.mean()`, `.item()` over the epoch's losses. On the CPU there is "
-            "no device to wait for, so this gains nothing here (collecting the tensors and "
-            "stacking them costs about as much as the per-step `.item()` calls); on a GPU it "
-            "spares a wait on every step. Then there is fixed work once per epoch: that average, the epoch hook, "
+            "makes too; each costs well under a microsecond. Like the hand-written loop, v5 "
+            "calls `loss.item()` on every step: its non-finite check reads the loss between "
+            "forward and backward and stops training, with the weights of the last good step, "
+            "at the first NaN or infinity. The step also returns the detached loss, and the "
+            "epoch ends with one more host sync: `torch.stack`, `.double()`, `.mean()`, "
+            "`.item()` over the epoch's losses. (v4 had no per-step `.item()`; on the CPU "
+            "that gains nothing, since there is no device to wait for, but on a GPU it spares "
+            "a wait on every step: `set_nonfinite_check(False)` gives v4's step back.) Then "
+            "there is fixed work once per epoch: that average, the epoch hook, "
             "and a call for the validation pass under `torch.no_grad()` that finds no "
             "validation loader and returns at once. That is a few microseconds per epoch, "
             "which shows only when an epoch is as short as the linear model's five steps. "
@@ -817,6 +824,80 @@ def discussion(report: dict) -> list[str]:
     return out
 
 
+def _scaling_module():
+    """bench/scaling_bench.py, imported by path (bench/ is a folder of scripts, not a package)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import scaling_bench
+    return scaling_bench
+
+
+def scaling_section(scaling: dict) -> list[str]:
+    """Chapter 19's tables (compiled vs eager, one vs two processes) and what they show."""
+    sb = _scaling_module()
+    load0 = ", ".join(f"{x:.1f}" for x in scaling["load_start"])
+    load1 = ", ".join(f"{x:.1f}" for x in scaling["load_end"])
+    out = ["## Compiled vs eager, one process vs two (chapter 19)", "",
+           "Chapter 19 adds two ways to go faster: `torch.compile` (here with its default "
+           "backend, Inductor, which generates C++ for the CPU) and data-parallel training over "
+           "several processes. These tables come from `bench/scaling_bench.py`, in the same "
+           "`make bench` run, with one intra-op thread per process. Load average when this part "
+           f"started: {load0}; when it ended: {load1}.", "",
+           "- **Compiled vs eager.** The hand-written eager loop, `StepByStep` v5 with its "
+           "defaults and v5 after `set_compile()` train the same model from the same weights on "
+           "the same random mini-batches. The first step of a compiled run includes "
+           "compilation, so it is shown apart; the median is taken over the steps after it. "
+           "Inference runs one batch 21 times, eagerly and through `torch.compile`. The weight "
+           "gap checks that all three trained the same model (it must stay below "
+           f"{sb.TOLERANCE:g}).",
+           "- **One process vs two.** Both rows are launched the same way, by `torchrun`, with "
+           "the same global batch of 64: one process of 64 and two of 32, so both compute the "
+           "same mean gradient and must end with the same weights as a plain run without DDP "
+           f"(below {sb.DDP_TOLERANCE:g}). *Whole call* includes starting the processes, "
+           "importing torch in each and the rendezvous; *training epochs* is the time inside "
+           "`train`, added over the epochs.", ""]
+    out += sb.markdown(scaling).splitlines()
+    out += [""]
+    findings = []
+    for m in scaling.get("compile", {}).get("models", {}).values():
+        hand = m["training"]["hand (eager)"]["median_ms"]
+        v5 = m["training"]["StepByStep v5"]["median_ms"]
+        comp = m["training"]["StepByStep v5 + compile"]
+        first = comp["first_s"]
+        ratio = comp["median_ms"] / hand
+        text = (f"- **{m['title']}.** `StepByStep` v5 takes {v5 / hand:.2f}× the hand-written "
+                f"loop's time per step. Compiled, a training step takes {ratio:.2f}× the eager "
+                f"hand loop's ({comp['median_ms']:.3f} ms against {hand:.3f} ms), after a first "
+                f"step of {first:.1f} s that compiles the forward and backward graphs. ")
+        if ratio < 1:
+            saved_ms = hand - comp["median_ms"]
+            text += (f"Each step saves {saved_ms:.3f} ms, so the compilation pays for itself "
+                     f"after about {first * 1e3 / saved_ms:,.0f} steps. ")
+        else:
+            text += ("Compiling does not pay here: at this size a step is mostly fixed costs "
+                     "(Python, the optimizer's loop over a handful of parameters, launching "
+                     "tiny kernels), which fusing operations cannot remove, and the generated "
+                     "code adds guards that check the inputs on every call. ")
+        inf = m["inference"]
+        text += (f"Inference on {m['inference_batch']} images: compiled "
+                 f"{inf['compiled']['median_ms']:.3f} ms against {inf['eager']['median_ms']:.3f} "
+                 f"ms eager ({inf['compiled']['median_ms'] / inf['eager']['median_ms']:.2f}×).")
+        findings.append(text)
+    runs = scaling.get("ddp", {}).get("runs", {})
+    if len(runs) == 2:
+        one, two = runs["torchrun 1 x 64"], runs["torchrun 2 x 32"]
+        findings.append(
+            f"- **Two processes train FizzBuzz {two['epochs_s'] / one['epochs_s']:.1f}× slower "
+            f"than one** ({two['epochs_s']:.3f} s against {one['epochs_s']:.3f} s of training "
+            "epochs), with the same weights. The net has 1,504 parameters: each step's "
+            "arithmetic takes microseconds, while the all-reduce that averages the gradients "
+            "goes through gloo's sockets after every backward pass, and two processes share the "
+            "machine's two cores with everything else. Data parallelism pays when a step's "
+            "compute is large against the gradient exchange; with two cores the ideal is a 2× "
+            f"speed-up. The start-up ({one['whole_s']:.1f} s and {two['whole_s']:.1f} s for "
+            "the whole calls) is paid once per run.")
+    return out + findings + [""]
+
+
 # ------------------------------------------------------------------------------- profile
 def profile(task_name: str, reps: int = 3) -> None:
     """Print where the time goes in the hand-written loop and in StepByStep."""
@@ -848,10 +929,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-memory", action="store_true", help="skip the memory subprocesses")
     parser.add_argument("--out-dir", type=Path, default=REPO / "book")
     parser.add_argument("--profile", choices=list(TASKS), help="cProfile hand vs StepByStep")
+    parser.add_argument("--skip-scaling", action="store_true",
+                        help="leave out chapter 19's compile and DDP tables")
+    parser.add_argument("--scaling-steps", type=int, default=60,
+                        help="training steps per runner in the compile table (default 60)")
     parser.add_argument("--memory-child", choices=list(RUNNERS), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.reps < 1 or args.threads < 1:
         parser.error("--reps and --threads must be positive integers")
+    if args.scaling_steps < 2:
+        parser.error("--scaling-steps must be at least 2 (the first step is reported apart)")
 
     threads_before = torch.get_num_threads()
     torch.set_num_threads(args.threads)
@@ -896,6 +983,10 @@ def _run(args, parser) -> int:
     if not args.no_memory:
         print("memory (one subprocess per runner)", flush=True)
         memory = measure_memory(runners, args.tasks, args.threads)
+    scaling = None
+    if not args.skip_scaling:
+        print("compiled vs eager, one process vs two (bench/scaling_bench.py)", flush=True)
+        scaling = _scaling_module().run(steps=args.scaling_steps)
     report = {"machine": machine,
               "config": {"reps": args.reps, "warmup_rounds": 1, "runners": runners,
                          "warmup_fraction": WARMUP_FRACTION, "train_seed": TRAIN_SEED,
@@ -904,7 +995,7 @@ def _run(args, parser) -> int:
                                    "(t_last - t_warmup_end) / steps; median over rounds",
                          "memory": "subprocess per runner: VmHWM peak, VmHWM growth during "
                                    "training, tracemalloc peak"},
-              "tasks": results, "memory": memory,
+              "tasks": results, "memory": memory, "scaling": scaling,
               "load_average_end": list(os.getloadavg()),
               "total_seconds": time.perf_counter() - start}
     args.out_dir.mkdir(parents=True, exist_ok=True)
@@ -917,7 +1008,13 @@ def _run(args, parser) -> int:
         print(f"  {name:<7} {cells}")
     bad = [(n, r) for n, t in results.items() for r, res in t["runners"].items()
            if not res["loss_check_ok"]]
+    if scaling is not None and not _scaling_module().gates_ok(scaling):
+        print("SCALING CHECK FAILED: a compiled or DDP run did not reach the reference weights",
+              file=sys.stderr)
+        bad.append(("scaling", "compile/ddp"))
     for n, r in bad:
+        if n == "scaling":
+            continue
         res = results[n]["runners"][r]
         print(f"LOSS CHECK FAILED: {r} on {n}: loss {res['final_train_loss']:.8f}, "
               f"max param diff {res['max_abs_param_diff_vs_hand']:.2e}", file=sys.stderr)

@@ -73,7 +73,7 @@ def test_page_and_json_are_written(bench, tmp_path, monkeypatch):
     """A tiny end-to-end run (two runners, one round, 20 steps, no memory subprocesses)."""
     monkeypatch.setattr(bench.TASKS["linear"], "n_epochs", 4)
     code = bench.main(["--tasks", "linear", "--runners", "hand", "stepbystep", "--reps", "1",
-                       "--no-memory", "--out-dir", str(tmp_path)])
+                       "--no-memory", "--skip-scaling", "--out-dir", str(tmp_path)])
     assert code == 0
     report = json.loads((tmp_path / "benchmarks.json").read_text())
     res = report["tasks"]["linear"]["runners"]
@@ -88,3 +88,32 @@ def test_page_and_json_are_written(bench, tmp_path, monkeypatch):
 def test_bad_arguments_are_refused(bench):
     with pytest.raises(SystemExit):
         bench.main(["--reps", "0", "--no-memory"])
+    with pytest.raises(SystemExit):
+        bench.main(["--scaling-steps", "1", "--no-memory"])
+
+
+def _scaling(compiled_ms: float) -> dict:
+    def row(first, ms):
+        return {"first_s": first, "median_ms": ms}
+    model = {"title": "chapter 6's CNN2(5)", "inference_batch": 256,
+             "training": {"hand (eager)": row(0.01, 4.0), "StepByStep v5": row(0.01, 4.1),
+                          "StepByStep v5 + compile": row(40.0, compiled_ms)},
+             "max_weight_gap": {"hand (eager)": 0.0, "StepByStep v5": 0.0,
+                                "StepByStep v5 + compile": 3e-8},
+             "inference": {"eager": row(0.02, 10.0), "compiled": row(20.0, 5.0)}}
+    return {"load_start": [1.0, 1.0, 1.0], "load_end": [1.0, 1.0, 1.0],
+            "compile": {"steps": 60, "models": {"cnn2": model}},
+            "ddp": {"epochs": 5, "runs": {
+                "torchrun 1 x 64": {"whole_s": 8.0, "epochs_s": 0.05, "max_weight_gap": 0.0},
+                "torchrun 2 x 32": {"whole_s": 10.0, "epochs_s": 0.30, "max_weight_gap": 5e-8}}}}
+
+
+def test_scaling_section_states_what_the_numbers_show(bench):
+    faster = "\n".join(bench.scaling_section(_scaling(compiled_ms=2.0)))
+    assert "## Compiled vs eager, one process vs two (chapter 19)" in faster
+    assert "`StepByStep` v5 takes 1.02× the hand-written loop's time per step" in faster
+    assert "pays for itself after about 20,000 steps" in faster   # 40 s / 2 ms saved
+    assert "| torchrun 2 x 32 | 10.00 | 0.300 | 5.0e-08 |" in faster
+    assert "Two processes train FizzBuzz 6.0× slower than one" in faster
+    slower = "\n".join(bench.scaling_section(_scaling(compiled_ms=5.0)))
+    assert "Compiling does not pay here" in slower and "pays for itself" not in slower
