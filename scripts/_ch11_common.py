@@ -5,7 +5,6 @@ import argparse
 import json
 import os
 import platform
-import random
 import sys
 import time
 from pathlib import Path
@@ -13,7 +12,7 @@ from pathlib import Path
 for _name in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "TRANSFORMERS_OFFLINE"):
     os.environ.setdefault(_name, "1")
 
-import numpy as np  # noqa: E402
+from _seeding import seed_everything  # noqa: E402  (sets the CPU pins before torch loads)
 import torch  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,12 +41,7 @@ def setup(seed: int = 42) -> float:
     from helpers.text import quiet_hf
 
     quiet_hf()
-    torch.set_num_threads(1)
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)
-    torch.use_deterministic_algorithms(True)
-    return time.perf_counter()
+    return seed_everything(seed)
 
 
 def corpus_splits(tmp_folder: str | os.PathLike):

@@ -7,19 +7,12 @@ checkpoint on every x86-64 machine with AVX2.
 from __future__ import annotations
 
 import json
-import os
 import platform
-import random
 import sys
 import time
 from pathlib import Path
 
-# the book's CPU kernel pins (see the Makefile) must be in place before torch loads
-for _name, _value in {"ATEN_CPU_CAPABILITY": "avx2", "ONEDNN_MAX_CPU_ISA": "AVX2",
-                      "MKL_CBWR": "AVX2"}.items():
-    os.environ.setdefault(_name, _value)
-
-import numpy as np  # noqa: E402
+from _seeding import seed_everything  # noqa: E402  (sets the CPU pins before torch loads)
 import torch  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,12 +25,7 @@ DATA_ROOT = ROOT / "notebooks" / "data" / "ch14"   # the notebook's own data fol
 
 def setup(seed: int = 42) -> float:
     """One thread, deterministic algorithms, every generator seeded; return the start time."""
-    torch.set_num_threads(1)
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)
-    torch.use_deterministic_algorithms(True)
-    return time.perf_counter()
+    return seed_everything(seed)
 
 
 def fashion_tensors(train: bool = True) -> tuple[torch.Tensor, torch.Tensor]:

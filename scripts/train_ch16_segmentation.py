@@ -19,9 +19,7 @@ from __future__ import annotations
 
 import os
 
-for _name, _value in {"ATEN_CPU_CAPABILITY": "avx2", "ONEDNN_MAX_CPU_ISA": "AVX2",
-                      "MKL_CBWR": "AVX2"}.items():
-    os.environ.setdefault(_name, _value)
+import _seeding  # noqa: E402,F401  (pins the CPU kernels before torch loads)
 
 import argparse  # noqa: E402
 import json  # noqa: E402

@@ -24,6 +24,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+import _seeding  # noqa: F401  (pins the CPU kernels before torch loads, as the Makefile does)
 import gymnasium as gym
 import numpy as np
 import torch
