@@ -84,6 +84,31 @@ def test_mixed_precision_bfloat16_on_cpu():
         sbs.set_amp(dtype="bf16")
 
 
+def test_float16_brings_a_grad_scaler_that_skips_overflowing_steps(tmp_path):
+    """The float16 + GradScaler path (CUDA's default) runs on the CPU too, so it is tested here."""
+    sbs = _trainer()
+    sbs.set_amp(dtype=torch.float16)
+    assert isinstance(sbs.scaler, torch.amp.GradScaler) and sbs.scaler.get_scale() == 2.0 ** 16
+    seen = []
+    sbs.model[0].register_forward_hook(lambda m, i, out: seen.append(out.dtype))
+    sbs.train(3)
+    assert set(seen) == {torch.float16} and sbs.losses[-1] < sbs.losses[0]
+    # a scale so large that the scaled gradients overflow: the step must be skipped and the
+    # scale lowered, leaving the weights untouched
+    sbs.scaler = torch.amp.GradScaler("cpu", init_scale=1e38)
+    sbs._rebuild_steps()
+    before = [p.detach().clone() for p in sbs.model.parameters()]
+    x, y = next(iter(sbs.train_loader))
+    sbs.train_step_fn(x, y)
+    assert all(torch.equal(a, b) for a, b in zip(before, sbs.model.parameters()))
+    assert sbs.scaler.get_scale() < 1e38
+    sbs.save_checkpoint(tmp_path / "fp16.pt")
+    saved = torch.load(tmp_path / "fp16.pt", weights_only=True)
+    assert saved["v5_settings"]["amp_dtype"] == "float16" and "scaler_state_dict" in saved
+    sbs.set_amp(dtype=torch.bfloat16)
+    assert sbs.scaler is None
+
+
 def test_compile_is_opt_in_and_keeps_checkpoint_keys(tmp_path):
     eager, compiled = _trainer(), _trainer()
     assert compiled.compiled_model is None

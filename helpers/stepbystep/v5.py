@@ -1,7 +1,8 @@
 """StepByStep v5 (chapter 19): faster and bigger.
 
 Adds to v4, every feature opt-in:
-- ``set_amp``: mixed precision (bfloat16 autocast on the CPU; float16 plus a ``GradScaler`` on CUDA);
+- ``set_amp``: mixed precision (bfloat16 autocast by default on the CPU, float16 on CUDA; float16
+  always comes with a ``GradScaler``);
 - ``set_compile``: training steps run a ``torch.compile``-d model (``self.model`` stays the plain one);
 - ``set_accumulation``: one optimizer step every few mini-batches, exactly as one big batch;
 - ``distribute``: DistributedDataParallel awareness (``set_epoch`` on distributed samplers, epoch
@@ -90,7 +91,7 @@ class StepByStep(StepByStepV4):
         self._rebuild_steps()
 
     def set_amp(self, enabled: bool = True, dtype: torch.dtype | None = None) -> None:
-        """Autocast forward and loss: bfloat16 on the CPU, float16 with a GradScaler on CUDA."""
+        """Autocast forward and loss: bfloat16 on the CPU, float16 on CUDA (float16 gets a GradScaler)."""
         enabled = check_bool("enabled", enabled)
         if dtype is not None and not isinstance(dtype, torch.dtype):
             raise TypeError(f"dtype must be a torch.dtype such as torch.bfloat16, got {dtype!r}.")
@@ -100,11 +101,12 @@ class StepByStep(StepByStepV4):
         if not enabled:
             self.amp_dtype, self.scaler = None, None
         else:
-            on_cuda = self._device_type() == "cuda"
-            self.amp_dtype = dtype or (torch.float16 if on_cuda else torch.bfloat16)
-            # float16 underflows small gradients: scale the loss up, unscale before the step
-            needs_scaler = on_cuda and self.amp_dtype == torch.float16
-            self.scaler = torch.amp.GradScaler("cuda") if needs_scaler else None
+            device_type = self._device_type()
+            self.amp_dtype = dtype or (torch.float16 if device_type == "cuda" else torch.bfloat16)
+            # float16 underflows small gradients, on any device: scale the loss up, unscale
+            # before the step (bfloat16 has float32's range and needs no scaler)
+            needs_scaler = self.amp_dtype == torch.float16
+            self.scaler = torch.amp.GradScaler(device_type) if needs_scaler else None
         self._rebuild_steps()
 
     def set_compile(self, enabled: bool = True, compile_eval: bool = False,
