@@ -8,7 +8,9 @@ torchvision dataset with ``download=False`` (nothing is fetched, ever).
 
 :func:`two_class_subset` keeps two of the ten classes and renumbers them 0 and 1, lazily (images
 are still read and transformed one at a time), for binary problems such as chapter 13's
-T-shirt/top vs Shirt.
+T-shirt/top vs Shirt. :func:`pair_tensors` goes one step further for that chapter and its
+training script: both splits of a pair as whole tensors, scaled to [0, 1] and normalized with the
+training pixels' mean and standard deviation.
 """
 from __future__ import annotations
 
@@ -16,14 +18,17 @@ import gzip
 import shutil
 from pathlib import Path
 
+from typing import NamedTuple
+
 import torch
 from torch.utils.data import Dataset
 from torchvision.datasets import FashionMNIST
+from torchvision.transforms.v2 import functional as TF
 
 from helpers.checks import check_bool, check_int
 
 __all__ = ["DEBIAN_DIR", "FILES", "CLASSES", "prepare_fashion_mnist", "fashion_mnist",
-           "TwoClassSubset", "two_class_subset"]
+           "TwoClassSubset", "two_class_subset", "PairTensors", "pair_tensors"]
 
 #: Where ``apt-get install dataset-fashion-mnist`` puts the files.
 DEBIAN_DIR = Path("/usr/share/datasets/fashion-mnist")
@@ -112,3 +117,34 @@ class TwoClassSubset(Dataset):
 def two_class_subset(dataset, classes: tuple[int, int] = (0, 6)) -> TwoClassSubset:
     """Keep two classes of a labelled dataset and renumber them 0 and 1 (see :class:`TwoClassSubset`)."""
     return TwoClassSubset(dataset, classes)
+
+
+class PairTensors(NamedTuple):
+    """A two-class problem as tensors: normalized images (N, 1, 28, 28), labels 0/1, statistics."""
+
+    train_x: torch.Tensor
+    train_y: torch.Tensor
+    val_x: torch.Tensor
+    val_y: torch.Tensor
+    mean: float
+    std: float
+
+
+def pair_tensors(root, classes: tuple[int, int] = (0, 6), source=None) -> PairTensors:
+    """Both splits of a pair of classes, scaled to [0, 1] and normalized with the training pixels.
+
+    The test split serves as validation set. The numbers are the ones chapter 13 gets from
+    ``v2.ToImage``, ``v2.ToDtype(float32, scale=True)`` and ``v2.Normalize`` image by image: the
+    scaling is the same element-wise operation, and the statistics are taken over the pixels in the
+    order the chapter stacks them (image index last), so even their last bits agree.
+    """
+    splits = []
+    for train in (True, False):
+        subset = two_class_subset(fashion_mnist(root, train=train, source=source), classes)
+        images = subset.dataset.data[subset.indices].unsqueeze(1)      # uint8, N x 1 x 28 x 28
+        splits.append((TF.to_dtype(images, torch.float32, scale=True), subset.targets))
+    (train_x, train_y), (val_x, val_y) = splits
+    by_pixel = train_x.permute(1, 2, 3, 0).reshape(1, -1)   # the chapter's 1x28x28xN stack, flat
+    mean, std = by_pixel.mean(dim=1).item(), by_pixel.std(dim=1).item()
+    return PairTensors(TF.normalize(train_x, [mean], [std]), train_y,
+                       TF.normalize(val_x, [mean], [std]), val_y, mean, std)

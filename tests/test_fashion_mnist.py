@@ -77,3 +77,22 @@ def test_real_files_load_through_torchvision(tmp_path):
     assert image.size == (28, 28) and label == 8
     pair = fm.two_class_subset(test, (0, 6))
     assert len(pair) == 2_000 and pair.targets.bincount().tolist() == [1_000, 1_000]
+
+
+def test_pair_tensors_match_the_per_image_transforms(tmp_path):
+    from torchvision.transforms import v2
+
+    data = fm.pair_tensors(tmp_path)
+    assert data.train_x.shape == (12_000, 1, 28, 28) and data.val_x.shape == (2_000, 1, 28, 28)
+    assert data.train_y.bincount().tolist() == [6_000, 6_000] and data.val_y.sum() == 1_000
+    assert round(data.mean, 4) == 0.3287 and round(data.std, 4) == 0.3451
+    assert abs(data.train_x.mean().item()) < 1e-5 and abs(data.train_x.std().item() - 1) < 1e-5
+    # the chapter's pipeline, image by image, gives the same bits
+    pipeline = v2.Compose([v2.ToImage(), v2.ToDtype(torch.float32, scale=True),
+                           v2.Normalize(mean=[data.mean], std=[data.std])])
+    raw = fm.fashion_mnist(tmp_path, train=False)
+    pair = fm.two_class_subset(raw, (0, 6))
+    for i in (0, 1, 1_999):
+        assert torch.equal(pipeline(raw[pair.indices[i]][0]), data.val_x[i])
+    with pytest.raises(ValueError, match="two different"):
+        fm.pair_tensors(tmp_path, (3, 3))

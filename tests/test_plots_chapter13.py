@@ -97,3 +97,18 @@ def test_losses_by_probability_and_shift_probe():
                                {"net": (0.8, 0.5), "aug": (0.78, 0.75)})
     bars = fig.axes[2].patches
     assert len(bars) == 4 and bars[0].get_height() == pytest.approx(80.0)
+
+
+def test_training_curves_two_lines_per_net_and_panel():
+    history = {"train_loss": [0.5, 0.3, 0.2], "val_loss": [0.55, 0.4, 0.45],
+               "train_accuracy": [0.8, 0.9, 0.95], "val_accuracy": [0.78, 0.85, 0.84]}
+    fig = p13.plot_training_curves({"first": history, "deep": history})
+    loss_ax, acc_ax = fig.axes
+    assert len(loss_ax.lines) == 4 and len(acc_ax.lines) == 4
+    assert list(acc_ax.lines[1].get_ydata()) == pytest.approx([78, 85, 84])
+    assert list(loss_ax.lines[0].get_xdata()) == [1, 2, 3]
+    assert acc_ax.lines[2].get_label() == "deep, training" and acc_ax.get_ylabel() == "accuracy (%)"
+    with pytest.raises(ValueError, match="lacks"):
+        p13.plot_training_curves({"bad": {"train_loss": [1.0]}})
+    with pytest.raises(ValueError, match="equal, non-zero length"):
+        p13.plot_training_curves({"bad": {**history, "val_loss": [0.5]}})

@@ -14,6 +14,8 @@
   production chapter).
 * ``language``: chapter 11's models: CBOW, the Transformer classifier built on ``transformer``'s
   encoder, the biLSTM language model and the BERT classifier.
+* ``fashion``: chapter 13's fully connected nets for T-shirt/top vs Shirt (``make_fc``, the first
+  and the deep shape) and the loader of their 100-epoch checkpoints.
 * ``generative``: chapter 14's autoencoders, GAN players and the CycleGAN-style pair.
 * ``autoregressive``: chapter 15's masked convolutions, PixelCNN, causal and dilated convolutions,
   and WaveNet with its naive and cached generators.

@@ -12,7 +12,8 @@ import numpy as np
 from matplotlib.figure import Figure
 
 __all__ = ["plot_channels", "plot_batch", "plot_volume", "plot_threshold", "plot_bike_hours",
-           "plot_top_classes", "plot_garments", "plot_losses_by_probability", "plot_shift_probe"]
+           "plot_top_classes", "plot_garments", "plot_losses_by_probability", "plot_shift_probe",
+           "plot_training_curves"]
 
 
 def _array(name: str, value, ndim: int) -> np.ndarray:
@@ -207,5 +208,36 @@ def plot_shift_probe(image, shifted, accuracies: Mapping[str, tuple[float, float
     axes[2].set_ylim(0, 100)
     axes[2].set_ylabel("validation accuracy (%)")
     axes[2].legend(loc="lower right")
+    fig.tight_layout()
+    return fig
+
+
+def plot_training_curves(histories: Mapping[str, Mapping[str, Sequence[float]]]) -> Figure:
+    """Loss and accuracy per epoch of each net: training solid, validation dashed, one colour a net.
+
+    ``histories`` maps a net's name to its ``train_loss``, ``val_loss``, ``train_accuracy`` and
+    ``val_accuracy`` lists (accuracies as fractions), one value per epoch.
+    """
+    keys = ("train_loss", "val_loss", "train_accuracy", "val_accuracy")
+    fig, (loss_ax, acc_ax) = plt.subplots(1, 2, figsize=(11, 3.8))
+    for colour, (name, history) in enumerate(histories.items()):
+        missing = [key for key in keys if key not in history]
+        if missing:
+            raise ValueError(f"history of {name!r} lacks {missing}; give one list per key of {keys}.")
+        lengths = {len(history[key]) for key in keys}
+        if len(lengths) != 1 or 0 in lengths:
+            raise ValueError(f"history of {name!r} needs lists of one equal, non-zero length, "
+                             f"got lengths {[len(history[key]) for key in keys]}.")
+        epochs = np.arange(1, lengths.pop() + 1)
+        for ax, key, scale in ((loss_ax, "loss", 1), (acc_ax, "accuracy", 100)):
+            for split, style in (("train", "-"), ("val", "--")):
+                label = f"{name}, {'training' if split == 'train' else 'validation'}"
+                ax.plot(epochs, scale * np.asarray(history[f"{split}_{key}"]), style,
+                        color=f"C{colour}", label=label)
+    loss_ax.set_ylabel("mean NLL")
+    acc_ax.set_ylabel("accuracy (%)")
+    for ax in (loss_ax, acc_ax):
+        ax.set_xlabel("epoch")
+        ax.legend()
     fig.tight_layout()
     return fig
