@@ -14,7 +14,7 @@ every epoch both sets are scored (mean NLL and accuracy). Writes, under ``--out`
     fashion_fc_deep.safetensors   the 784-1024-512-128-2 net (5.6 MB)
     fashion_fc.json               per-epoch numbers of each net, seeds, versions, wall times
 
-On one thread of a 2-core machine the run takes about 10 minutes (the deep net three quarters).
+On one thread of a busy 2-core machine the run took six minutes (the deep net three quarters).
 """
 from __future__ import annotations
 

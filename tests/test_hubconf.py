@@ -1,4 +1,4 @@
-"""hub/hubconf.py: a local torch.hub repository whose entry point builds chapter 7's network."""
+"""hub/hubconf.py: a local torch.hub repository whose entry points build the book's trained nets."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,8 +7,10 @@ import pytest
 import torch
 
 from helpers.efficientnet_lite import EfficientNetLite0, efficientnet_lite0
+from helpers.nn.fashion import load_fashion_fc
 
-HUB = Path(__file__).resolve().parents[1] / "hub"
+ROOT = Path(__file__).resolve().parents[1]
+HUB = ROOT / "hub"
 
 
 def test_hub_load_equals_a_direct_build():
@@ -30,9 +32,24 @@ def test_random_weights_and_arguments():
         torch.hub.load(str(HUB), "efficientnet_lite0", source="local", pretrained="yes")
 
 
+@pytest.mark.parametrize("entry, file, deep", [("fashion_fc", "fashion_fc.safetensors", False),
+                                               ("fashion_fc_deep", "fashion_fc_deep.safetensors",
+                                                True)])
+def test_fashion_entries_load_chapter_13s_checkpoints(entry, file, deep):
+    model = torch.hub.load(str(HUB), entry, source="local")
+    direct = load_fashion_fc(ROOT / "checkpoints" / "ch13" / file, deep=deep)
+    assert not model.training
+    for (name, a), (_, b) in zip(model.state_dict().items(), direct.state_dict().items()):
+        assert torch.equal(a, b), name
+    fresh = torch.hub.load(str(HUB), entry, source="local", pretrained=False)
+    assert fresh.training and not torch.equal(fresh[1].weight, model[1].weight)
+    with pytest.raises(TypeError, match="True or False"):
+        torch.hub.load(str(HUB), entry, source="local", pretrained=1)
+
+
 def test_the_file_declares_its_dependencies():
-    namespace = {}
+    namespace = {"__file__": str(HUB / "hubconf.py")}
     exec(compile((HUB / "hubconf.py").read_text(), "hubconf.py", "exec"), namespace)
     assert namespace["dependencies"] == ["torch", "torchvision"]
     entries = [n for n, f in namespace.items() if callable(f) and not n.startswith("_")]
-    assert entries == ["efficientnet_lite0"]
+    assert entries == ["efficientnet_lite0", "fashion_fc", "fashion_fc_deep"]

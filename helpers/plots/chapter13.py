@@ -204,10 +204,11 @@ def plot_shift_probe(image, shifted, accuracies: Mapping[str, tuple[float, float
     axes[2].bar(x - 0.2, clean, width=0.4, label="clean")
     axes[2].bar(x + 0.2, moved, width=0.4, label="shifted")
     axes[2].axhline(50, color="gray", linestyle=":", label="chance")
-    axes[2].set_xticks(x, names)
-    axes[2].set_ylim(0, 100)
+    axes[2].set_xticks(x, [name.replace(", ", "\n") for name in names])   # long names on two lines
+    axes[2].set_ylim(0, 112)   # headroom above 100% for the legend, clear of the bars
+    axes[2].set_yticks(range(0, 101, 20))
     axes[2].set_ylabel("validation accuracy (%)")
-    axes[2].legend(loc="lower right")
+    axes[2].legend(loc="upper center", ncol=3, frameon=False)
     fig.tight_layout()
     return fig
 
