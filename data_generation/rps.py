@@ -7,17 +7,22 @@ download, and the book runs offline. This module draws a stand-in with NumPy and
   ``rps-test-set/{paper,rock,scissors}/`` the test images (124 per class);
 * every image is a 300x300 RGB PNG of one hand on a light background: a fist (rock), a flat hand
   with five fingers (paper) or a "V" of two fingers (scissors);
-* each hand belongs to one of a few "people" (skin tone, build, finger lengths, sleeve: 10 people
-  in the training set, 6 others in the test set) and gets its own left or right side, rotation,
-  size, position, finger spread, lighting direction, brightness and drop shadow;
-* the test images come from a slightly shifted distribution (other people, hands tilted and
-  shifted further, seen more from the side, slightly darker backgrounds), so validation accuracy
-  is not 100% and regularization has something to do.
+* the pictures are made the way a photo shoot makes them. The **training** set shows 5 "people"
+  (skin tone, build, finger lengths, sleeve); each person shows each gesture in 4 set-ups (left or
+  right hand, rotation, size, position, finger pose, light direction and brightness, background),
+  and the 42 shots of a set-up differ only by a small wobble (a few degrees, a few percent of size
+  and position) and their noise. The **test** set shows 6 other people, every picture in a set-up
+  of its own, drawn from wider ranges (angles, sizes, positions, skin tones, darker backgrounds,
+  more sleeves). A model can learn the training set by heart and still fail on new hands: the
+  overfitting that chapter 6's regularization lessons need;
+* every picture gets a drop shadow, blotches of uneven light about a tenth of the picture wide (so
+  they survive shrinking to 28x28) and a fine sensor grain.
 
 Bump ``GENERATOR_VERSION`` whenever the drawing changes: existing trees are then regenerated.
 
-Every image is drawn from its own seed (global seed, split, class and index), so the bytes do not
-depend on the number of worker processes, and generating twice gives identical files.
+Every image is drawn from its own seeds (global seed, split, class and index for the shot; the
+person and the set-up follow from the index), so the bytes do not depend on the number of worker
+processes, and generating twice gives identical files.
 
 Use it through one function::
 
@@ -63,7 +68,7 @@ TEST_FOLDER = "rps-test-set"
 MARKER = "rps-generated.json"
 IN_PROGRESS = ".rps-in-progress"
 LOCK = ".rps.lock"
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 DEFAULT_SEED = 2024
 PNG_COMPRESS_LEVEL = 1  # fast to write and read; level 9 saves ~15% of disk for 5x the time
 DEFAULT_ROOT = Path(__file__).resolve().parents[1] / "notebooks" / "data"
@@ -82,14 +87,20 @@ _SLEEVES = np.array([
 # How the two splits differ. Angles are in degrees (0 = fingers pointing up), the scale is in pixels
 # per hand unit (a palm is about 1.2 units wide) for a 300-pixel image.
 _STYLES = {
-    "train": dict(angle=(-20.0, 20.0), scale=(90.0, 110.0), shift=0.04, tone=(0.0, 0.85),
+    "train": dict(angle=(-20.0, 20.0), scale=(112.0, 135.0), shift=0.05, tone=(0.0, 0.85),
                   background=(0.93, 1.0), squash=(0.95, 1.0), sleeve_p=0.35),
-    "test": dict(angle=(-40.0, 40.0), scale=(85.0, 112.0), shift=0.08, tone=(0.05, 1.0),
-                 background=(0.9, 0.99), squash=(0.85, 1.0), sleeve_p=0.5),
+    "test": dict(angle=(-25.0, 25.0), scale=(105.0, 150.0), shift=0.10, tone=(0.0, 1.0),
+                 background=(0.86, 0.99), squash=(0.9, 1.0), sleeve_p=0.6),
 }
-# The training pictures show a few "people" (like the hand models of a photo shoot), the test
-# pictures show other people.
-_PEOPLE = {"train": 10, "test": 6}
+# The training pictures come from a small photo shoot: a few "people" (hand models), each posing
+# every gesture in a few set-ups (camera, light, background), with many shots per set-up that
+# differ only a little. The test pictures show other people, each shot in a set-up of its own.
+_PEOPLE = {"train": 5, "test": 6}
+_VIEWS = {"train": 4, "test": None}  # set-ups per person and gesture; None: one per picture
+# How much two shots of one set-up differ: degrees of rotation, relative size, fraction of the
+# picture the hand moves, and the strengths of the blotchy (uneven light) and fine (sensor) noise.
+_SHOT_ANGLE, _SHOT_SCALE, _SHOT_SHIFT = 4.0, 0.03, 0.02
+_BLOTCH_MAX, _GRAIN = 0.08, 0.02
 
 
 # --------------------------------------------------------------------------------------------------
@@ -236,29 +247,35 @@ def _rng(seed, name: str) -> np.random.Generator:
 
 
 def draw_hand(pose: str, seed=0, size: int = 300, split: str = "train",
-              person_seed=None) -> np.ndarray:
+              person_seed=None, view_seed=None) -> np.ndarray:
     """Draw one hand (``'paper'``, ``'rock'`` or ``'scissors'``) as a (size, size, 3) uint8 array.
 
-    ``seed`` (an int or a list of ints) drives everything that changes from picture to picture
-    (angle, size, position, light, background); ``person_seed`` drives who the hand belongs to
-    (skin tone, build, sleeve). By default every picture shows a new person.
+    Three seeds (each an int or a list of ints) split the randomness the way a photo shoot does:
+    ``person_seed`` picks who the hand belongs to (skin tone, build, sleeve); ``view_seed`` picks
+    the set-up (angle, size, position, light, background, finger pose); ``seed`` picks what
+    differs from shot to shot (a small wobble of angle, size and position, and the noise). By
+    default ``person_seed`` and ``view_seed`` follow ``seed``: every picture is a new person in a
+    new set-up.
     """
     pose, split = _check_pose(pose), _check_split(split)
     size = check_positive_int("size", size, minimum=32)
-    rng = _rng(seed, "seed")
+    shot = _rng(seed, "seed")
+    rng = shot if view_seed is None else _rng(view_seed, "view_seed")
     style = _STYLES[split]
     who = _make_identity(_rng(seed if person_seed is None else person_seed, "person_seed"), style)
     u = rng.uniform
 
     # where the hand goes: pixel = centre + scale * R(angle) * diag(mirror, squash) * hand coords
-    angle = math.radians(u(*style["angle"]))
-    scale = u(*style["scale"]) * size / 300.0
+    angle = math.radians(u(*style["angle"]) + shot.uniform(-_SHOT_ANGLE, _SHOT_ANGLE))
+    scale = u(*style["scale"]) * size / 300.0 * shot.uniform(1 - _SHOT_SCALE, 1 + _SHOT_SCALE)
     mirror = -1.0 if rng.random() < 0.5 else 1.0
     squash = u(*style["squash"])
     # the palm sits a little below the centre, since the fingers stick out above it
     lift = 0.65
     cx = size / 2 + u(-1, 1) * style["shift"] * size - lift * scale * math.sin(angle)
     cy = size / 2 + u(-1, 1) * style["shift"] * size + lift * scale * math.cos(angle)
+    cx += shot.uniform(-_SHOT_SHIFT, _SHOT_SHIFT) * size
+    cy += shot.uniform(-_SHOT_SHIFT, _SHOT_SHIFT) * size
 
     # colours and light
     tone = np.clip(who["tone"] + rng.normal(0, 0.015, 3), 0, 1).astype(np.float32)
@@ -355,6 +372,14 @@ def draw_hand(pose: str, seed=0, size: int = 300, split: str = "train",
             colour = skin
         region = image[box]
         region += alpha[..., None] * (colour - region)
+
+    # uneven light: grey blotches about a tenth of the picture wide, so they survive shrinking the
+    # picture to 28x28 (only the first of the three drawn patterns is used); then sensor grain
+    cells = max(2, size // 10)
+    blotches = shot.normal(0, 1, (cells, cells, 3)).astype(np.float32)[..., 0]
+    blotches = np.asarray(Image.fromarray(blotches).resize((size, size), Image.Resampling.BICUBIC))
+    image += shot.uniform(0.0, _BLOTCH_MAX) * blotches[..., None]
+    image += shot.normal(0, _GRAIN, image.shape).astype(np.float32)
     return (np.clip(image, 0, 1) * 255 + 0.5).astype(np.uint8)
 
 
@@ -365,9 +390,17 @@ def _file_seed(seed: int, split: str, pose: str, index: int) -> list[int]:
     return [seed, 0 if split == "train" else 1, CLASSES.index(pose), index]
 
 
+def _view_seed(person: list[int], split: str, pose: str, index: int) -> list[int] | None:
+    """The set-up of a picture: shared by several pictures of one person and gesture (training)."""
+    n_views = _VIEWS[split]
+    if n_views is None:
+        return None
+    return person + [CLASSES.index(pose), (index // _PEOPLE[split]) % n_views]
+
+
 def _write_one(job: tuple) -> None:
-    path, pose, seed_list, person, size, split = job
-    pixels = draw_hand(pose, seed_list, size, split, person)
+    path, pose, seed_list, person, view, size, split = job
+    pixels = draw_hand(pose, seed_list, size, split, person, view)
     Image.fromarray(pixels).save(path, format="PNG", compress_level=PNG_COMPRESS_LEVEL)
 
 
@@ -381,7 +414,7 @@ def _jobs(root: Path, n_train: int, n_test: int, size: int, seed: int) -> list[t
                 name = f"{pose}{'-test' if split == 'test' else ''}-{i:04d}.png"
                 person = [seed, 0 if split == "train" else 1, 1000 + i % _PEOPLE[split]]
                 jobs.append((str(class_dir / name), pose, _file_seed(seed, split, pose, i), person,
-                             size, split))
+                             _view_seed(person, split, pose, i), size, split))
     return jobs
 
 

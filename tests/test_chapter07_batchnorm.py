@@ -18,8 +18,8 @@ def test_unfrozen_batchnorm_drops_accuracy_sharply():
     found = PATTERN.findall(stored_stdout("Chapter07"))
     assert len(found) == 1, "chapter 7 must print both accuracies once"
     frozen, not_frozen = map(float, found[0])
-    # "drops sharply": at least 20 points lower, and the frozen run is the one above 80%
-    assert frozen > 80 and frozen - not_frozen >= 20, (frozen, not_frozen)
+    # "drops sharply": at least 15 points lower, and the frozen run is the one above 80%
+    assert frozen > 80 and frozen - not_frozen >= 15, (frozen, not_frozen)
 
 
 def test_prose_quotes_the_printed_numbers():

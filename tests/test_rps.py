@@ -140,3 +140,49 @@ def test_bad_root_and_bad_pose(tmp_path):
         draw_hand("lizard")
     with pytest.raises(ValueError, match="split"):
         draw_hand("rock", split="validation")
+
+
+def test_shots_of_one_set_up_are_alike_but_not_identical():
+    person = [1, 0, 1000]
+    first = draw_hand("scissors", seed=[1, 0, 2, 0], person_seed=person, view_seed=person + [2, 0])
+    again = draw_hand("scissors", seed=[1, 0, 2, 0], person_seed=person, view_seed=person + [2, 0])
+    assert np.array_equal(first, again)  # every seed fixed: the same bytes
+    shot = draw_hand("scissors", seed=[1, 0, 2, 1], person_seed=person, view_seed=person + [2, 0])
+    other_view = draw_hand("scissors", seed=[1, 0, 2, 0], person_seed=person,
+                           view_seed=person + [2, 1])
+    assert not np.array_equal(first, shot)  # another shot: a small wobble and other noise
+
+    def gap(a, b):
+        return np.abs(a.astype(float) - b.astype(float)).mean()
+
+    assert gap(first, shot) < gap(first, other_view)
+
+
+def test_training_pictures_share_set_ups_and_test_pictures_do_not(tmp_path):
+    # 5 people and 4 set-ups per person and gesture: training pictures 0 and 20 come from one
+    # set-up, pictures 0 and 5 show the same person in two set-ups
+    root = make_rps_folders(tmp_path, n_train_per_class=21, n_test_per_class=1, size=64,
+                            n_workers=1)
+
+    def load(i):
+        with Image.open(root / TRAIN_FOLDER / "paper" / f"paper-{i:04d}.png") as img:
+            return np.asarray(img, dtype=float)
+
+    assert np.abs(load(0) - load(20)).mean() < np.abs(load(0) - load(5)).mean()
+
+
+def test_noise_is_there_but_mild():
+    pixels = draw_hand("rock", seed=11).astype(float) / 255
+    corner = pixels[:20, :20]
+    assert 0.0 < corner.std() < 0.1  # a noisy, but still nearly plain, background
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(view_seed=-1), "seed"),
+    (dict(view_seed=[]), "view_seed"),
+    (dict(view_seed="a"), "seed"),
+    (dict(person_seed=[]), "person_seed"),
+])
+def test_bad_seeds_raise_clear_errors(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        draw_hand("rock", **kwargs)
