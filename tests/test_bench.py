@@ -77,7 +77,8 @@ def test_page_and_json_are_written(bench, tmp_path, monkeypatch):
     assert code == 0
     report = json.loads((tmp_path / "benchmarks.json").read_text())
     res = report["tasks"]["linear"]["runners"]
-    assert res["hand"]["ratio_to_hand"] == 1.0
+    assert res["hand"]["ratio_to_hand"] == 1.0 == res["hand"]["paired_cpu_ratio_to_hand"]
+    assert res["stepbystep"]["paired_cpu_ratio_to_hand"] > 0
     assert res["stepbystep"]["loss_check_ok"] is True
     assert res["stepbystep"]["per_step"]["median"] > 0
     page = (tmp_path / "benchmarks.md").read_text()
@@ -117,3 +118,19 @@ def test_scaling_section_states_what_the_numbers_show(bench):
     assert "Two processes train FizzBuzz 6.0× slower than one" in faster
     slower = "\n".join(bench.scaling_section(_scaling(compiled_ms=5.0)))
     assert "Compiling does not pay here" in slower and "pays for itself" not in slower
+    assert "In this run: it did not strike." in slower
+    broken = _scaling(compiled_ms=2.0)
+    broken["compile"]["models"]["cnn2"]["training"]["StepByStep v5 + compile"] = {
+        "failed_step": 1, "error": "NaN loss"}
+    page = "\n".join(bench.scaling_section(broken))
+    assert "training stopped at step 1: the loss was NaN" in page
+    assert "| StepByStep v5 + compile | failed at step 1 (NaN loss, stopped by v5's check) |" in page
+    assert "In this run: it struck (chapter 6's CNN2(5))." in page
+    broken["compile"]["models"]["cnn2"]["training"]["StepByStep v5 + compile"]["error"] = "oops"
+    page = "\n".join(bench.scaling_section(broken))
+    assert "training failed at step 1 inside the generated code (`oops`)" in page
+    broken["compile"]["models"]["cnn2"] = {"title": "CNN2(5)", "crashed": "killed by signal "
+                                           "SIGABRT", "message": "double free or corruption"}
+    page = "\n".join(bench.scaling_section(broken))
+    assert "the process running this case crashed (killed by signal SIGABRT" in page
+    assert "In this run: it struck (CNN2(5))." in page

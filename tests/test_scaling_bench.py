@@ -46,6 +46,10 @@ def test_the_gate_fails_when_a_runner_ends_elsewhere(bench):
     assert bench.gates_ok(_report())
     assert not bench.gates_ok(_report(gap=1e-3))
     assert not bench.gates_ok(_report(ddp_gap=1e-4))
+    crashed = _report()
+    crashed["compile"]["models"]["cnn2"] = {"title": "CNN2", "crashed": "exit status 1",
+                                            "message": "boom"}
+    assert bench.gates_ok(crashed) and "crashed (exit status 1" in bench.markdown(crashed)
     with pytest.raises(ValueError, match="unknown compile case"):
         bench.compile_table(3, ["resnet"])
 
