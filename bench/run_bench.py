@@ -763,7 +763,14 @@ def discussion(report: dict) -> list[str]:
            + ", and a good part of it is the `DataLoader` fetching 16 items one by one and "
            "collating them, the same for all four runners. Whatever a trainer does per step "
            "on top of that shows up in full; with a model that does real work per step the "
-           "same absolute overhead becomes a rounding error.", ""]
+           "same absolute overhead becomes a rounding error.", "",
+           "How much the machine itself wobbled: from one round to the next, the very same "
+           "hand-written loop ran at "
+           + ", ".join(f"{min(t['runners']['hand']['cpu_per_step_s']) * 1e6:,.0f} to "
+                       f"{max(t['runners']['hand']['cpu_per_step_s']) * 1e6:,.0f} µs of CPU per "
+                       f"step ({n})" for n, t in tasks.items())
+           + ". Differences of a few percent between runners are within that noise; the "
+           "paired ratios cancel the slow part of it, not all of it.", ""]
     if "stepbystep" in runners:
         train_cost = ", ".join(f"{t['model_train_call_us']:.1f} µs for the {n} model "
                                f"({t['n_modules']} modules, "
@@ -853,10 +860,12 @@ def _compiled_training_finding(comp: dict, hand_ms: float) -> str:
         saved_ms = hand_ms - comp["median_ms"]
         return text + (f"Each step saves {saved_ms:.3f} ms, so the compilation pays for itself "
                        f"after about {first * 1e3 / saved_ms:,.0f} steps. ")
-    return text + ("Compiling does not pay here: at this size a step is mostly fixed costs "
-                   "(Python, the optimizer's loop over a handful of parameters, launching "
-                   "tiny kernels), which fusing operations cannot remove, and the generated "
-                   "code adds guards that check the inputs on every call. ")
+    return text + ("Compiling does not pay for training here: fusing the small elementwise "
+                   "operations saves little in steps dominated by convolutions, matrix products "
+                   "and the optimizer, while the compiled step carries costs of its own (the "
+                   "guards that check the inputs on every call, the wrapper that runs the "
+                   "captured forward and backward graphs). Profile both with `torch.profiler` "
+                   "(chapter 19) before choosing. ")
 
 
 def scaling_section(scaling: dict) -> list[str]:
