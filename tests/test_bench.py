@@ -117,7 +117,7 @@ def test_scaling_section_states_what_the_numbers_show(bench):
     assert "| torchrun 2 x 32 | 10.00 | 0.300 | 5.0e-08 |" in faster
     assert "Two processes train FizzBuzz 6.0× slower than one" in faster
     slower = "\n".join(bench.scaling_section(_scaling(compiled_ms=5.0)))
-    assert "Compiling does not pay here" in slower and "pays for itself" not in slower
+    assert "Compiling does not pay for training here" in slower and "pays for itself" not in slower
     assert "In this run: it did not strike." in slower
     broken = _scaling(compiled_ms=2.0)
     broken["compile"]["models"]["cnn2"]["training"]["StepByStep v5 + compile"] = {
