@@ -19,7 +19,7 @@ On one thread of a busy 2-core machine the run took six minutes (the deep net th
 from __future__ import annotations
 
 # train_ch14_common first: it pins the CPU kernels before torch loads, and holds the seeding helper
-from train_ch14_common import ROOT, setup
+from train_ch14_common import ROOT, save_tensors, setup
 import argparse  # noqa: I001
 import json
 import platform
@@ -28,7 +28,6 @@ from pathlib import Path
 
 import torch
 import torch.nn as nn
-from safetensors.torch import save_file
 from torch.utils.data import DataLoader, TensorDataset
 from tqdm.auto import tqdm
 
@@ -112,14 +111,6 @@ def train_one(name: str, data, epochs: int) -> tuple[nn.Module, dict]:
     return model, log
 
 
-def save_atomically(tensors: dict, target: Path) -> None:
-    """Write a safetensors file through a temporary name, so a crash leaves no half file."""
-    partial = target.with_suffix(".part")
-    save_file({k: v.detach().to(torch.float32).contiguous() for k, v in tensors.items()},
-              str(partial))
-    partial.replace(target)
-
-
 def main(argv: list[str] | None = None) -> dict:
     args = parse_args(argv)
     start = setup(SEED)
@@ -135,7 +126,7 @@ def main(argv: list[str] | None = None) -> dict:
                "files": {}, "nets": {}}
     for name in args.nets:
         model, log = train_one(name, data, args.epochs)
-        save_atomically(model.state_dict(), args.out / FILES[name])
+        save_tensors(model.state_dict(), FILES[name], folder=args.out)
         summary["files"][name] = FILES[name]
         summary["nets"][name] = log
         last = log["epochs"][-1]

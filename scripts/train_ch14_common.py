@@ -37,12 +37,14 @@ def fashion_tensors(train: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
     return images, dataset.targets.clone()
 
 
-def save_tensors(tensors: dict, name: str) -> Path:
-    """Write a safetensors file under checkpoints/ch14 via a temporary file (no half-written file)."""
+def save_tensors(tensors: dict, name: str, folder: Path = CHECKPOINTS) -> Path:
+    """Write a safetensors file (``folder``/``name``, checkpoints/ch14 by default) via a temporary
+    file, so a crash never leaves a half-written checkpoint."""
     from safetensors.torch import save_file
 
-    CHECKPOINTS.mkdir(parents=True, exist_ok=True)
-    target = CHECKPOINTS / name
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / name
     partial = target.with_suffix(".part")
     save_file({key: value.detach().contiguous().cpu() for key, value in tensors.items()},
               str(partial))
