@@ -120,6 +120,7 @@ class StepByStep:
                 self.model.train()
             yhat = self.model(x)
             loss = self.loss_fn(yhat, y)
+            self._before_backward(loss)
             loss.backward()
             self._after_backward()
             # self.optimizer is looked up on every call, so set_optimizer takes effect at once
@@ -167,6 +168,9 @@ class StepByStep:
         return torch.stack(losses).double().mean().item()
 
     # hooks for later versions -------------------------------------------------
+    def _before_backward(self, loss: torch.Tensor) -> None:
+        """Called with the training loss, before ``loss.backward()`` (v5 checks it is finite)."""
+
     def _after_backward(self) -> None:
         """Called after ``loss.backward()`` and before ``optimizer.step()`` (v4 clips here)."""
 

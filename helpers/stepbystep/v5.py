@@ -176,9 +176,9 @@ class StepByStep(StepByStepV4):
     def _rebuild_steps(self) -> None:
         """Choose the step functions once, here, so that no step asks which features are on."""
         if self._plain():
+            # v4's own steps: the non-finite check runs in the _before_backward hook
             self.val_step_fn = self._v4_val_step_fn
-            self.train_step_fn = (self._make_checked_step_fn() if self.check_nonfinite
-                                  else self._v4_train_step_fn)
+            self.train_step_fn = self._v4_train_step_fn
             return
         if self._compile_kwargs is not None and self.compiled_model is None:
             target = self.ddp_model if self.ddp_model is not None else self.model
@@ -186,24 +186,12 @@ class StepByStep(StepByStepV4):
         self.train_step_fn = self._make_v5_train_step_fn()
         self.val_step_fn = self._make_v5_val_step_fn()
 
-    def _make_checked_step_fn(self) -> Callable:
-        """v4's step with one test of the loss between forward and backward."""
-
-        def perform_checked_train_step_fn(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-            if not self.model.training:
-                self.model.train()
-            self._batch_in_epoch += 1
-            loss = self.loss_fn(self.model(x), y)
-            # .item() reads the one number directly; torch.isfinite would allocate a tensor first
-            if not math.isfinite(loss.item()):
-                self._stop_on(loss)
-            loss.backward()
-            self._after_backward()
-            self.optimizer.step()
-            self.optimizer.zero_grad()
-            return loss.detach()
-
-        return perform_checked_train_step_fn
+    def _before_backward(self, loss: torch.Tensor) -> None:
+        """Count the mini-batch; stop at a NaN or infinite loss, before it reaches the weights."""
+        self._batch_in_epoch += 1
+        # .item() reads the one number directly; torch.isfinite would allocate a tensor first
+        if self.check_nonfinite and not math.isfinite(loss.item()):
+            self._stop_on(loss)
 
     def _autocast(self) -> Callable:
         if self.amp_dtype is None:
@@ -219,18 +207,17 @@ class StepByStep(StepByStepV4):
         autocast, scaler = self._autocast(), self.scaler
         accumulate = self.accumulation_steps > 1
         labels = ("forward", "loss+backward", "optimizer") if self.profiler is not None else (None,) * 3
-        check = self.check_nonfinite
         ddp = self.ddp_model
 
         def perform_v5_train_step_fn(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
             if not self.model.training:
                 self.model.train()
-            self._batch_in_epoch += 1
             self._stepped = False
-            # the last mini-batch of the epoch flushes a partial group
-            last_in_group = (not accumulate
-                             or self._batch_in_epoch % self.accumulation_steps == 0
-                             or self._batch_in_epoch == self._n_batches)
+            # the last mini-batch of the epoch flushes a partial group (+ 1: _before_backward
+            # counts this mini-batch only after the forward pass)
+            batch = self._batch_in_epoch + 1
+            last_in_group = (not accumulate or batch % self.accumulation_steps == 0
+                             or batch == self._n_batches)
             # DDP all-reduces gradients only on the micro-batch that ends a group
             sync = (nullcontext() if ddp is None or last_in_group else ddp.no_sync())
             with sync:
@@ -239,8 +226,7 @@ class StepByStep(StepByStepV4):
                 with _labelled(labels[1]):
                     with autocast():
                         loss = self.loss_fn(yhat, y)
-                    if check and not math.isfinite(loss.item()):
-                        self._stop_on(loss)
+                    self._before_backward(loss)
                     # accumulation sums size-weighted gradients and divides once per group,
                     # so groups of unequal batches still give the mean over their samples
                     scaled = loss * x.shape[0] if accumulate else loss
