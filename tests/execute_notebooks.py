@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import re
 import subprocess
 import sys
 import time
@@ -59,6 +60,31 @@ def write_page(results: dict) -> None:
     (ROOT / "book" / "timings.md").write_text("\n".join(lines) + "\n")
 
 
+def scrub_tracebacks(path: Path) -> bool:
+    """Drop this machine's folders from the stored tracebacks of ``path``; True if it changed.
+
+    A cell that shows an error on purpose stores its traceback, and the traceback names files by
+    their absolute paths (this clone's folder, the kernel's temporary cell files). nbval does not
+    compare tracebacks, but the site shows them: paths relative to the repository read the same
+    on every machine.
+    """
+    import nbformat
+
+    nb = nbformat.read(str(path), as_version=4)
+    changed = False
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            if out.get("output_type") != "error":
+                continue
+            lines = [re.sub(r"/tmp/ipykernel_\d+/", "", line.replace(f"{ROOT}/", ""))
+                     for line in out["traceback"]]
+            if lines != out["traceback"]:
+                out["traceback"], changed = lines, True
+    if changed:
+        nbformat.write(nb, str(path))
+    return changed
+
+
 # The kernel pins that make stored outputs the same on every x86-64 CPU (set by the Makefile).
 PINS = ("ATEN_CPU_CAPABILITY", "ONEDNN_MAX_CPU_ISA", "MKL_CBWR")
 
@@ -84,6 +110,7 @@ def main(paths: list[str]) -> int:
             print(proc.stderr[-4000:], file=sys.stderr)
             failed.append(nb.name)
             continue
+        scrub_tracebacks(nb)
         results[nb.name] = {"seconds": round(seconds, 1), "machine": where,
                             "date": time.strftime("%Y-%m-%d")}
     # Merge with what is stored *now*: another `make execute` may have finished meanwhile.
