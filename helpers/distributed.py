@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import tempfile
 from pathlib import Path
 
 import torch
@@ -26,6 +25,7 @@ from torch.utils.data import DataLoader, DistributedSampler, TensorDataset
 
 from data_generation.fizzbuzz import FizzBuzzDataset, fizzbuzz_split
 from helpers.checks import check_int, check_positive
+from helpers.files import atomic_path
 from helpers.nn.fizzbuzz import fizzbuzz_classifier
 from helpers.stepbystep.v5 import StepByStep
 
@@ -78,17 +78,8 @@ def reference_run(batch: int, epochs: int, optimizer: str = "sgd", lr: float = 0
 
 def write_json_atomic(record: dict, path: str | os.PathLike) -> None:
     """Write ``record`` as JSON next to ``path`` and rename it into place."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(record, f)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(record))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -15,7 +15,6 @@ import contextlib
 import io
 import logging
 import os
-import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -23,6 +22,8 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch import nn
+
+from helpers.files import atomic_path
 
 __all__ = ["save_atomically", "file_bytes", "state_dict_bytes", "export_program", "save_program",
            "export_refusal", "program_parity", "export_onnx", "onnx_nodes", "onnx_parity", "quantize_linear",
@@ -50,18 +51,10 @@ def save_atomically(state: dict, path: str | os.PathLike) -> Path:
         raise TypeError("state must be a dict such as model.state_dict(); saving whole modules "
                         "pickles their class, which breaks when the code moves.")
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # same folder, so os.replace is a rename on one file system (atomic on POSIX and Windows)
-    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as f:
-            torch.save(state, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as tmp, open(tmp, "wb") as f:
+        torch.save(state, f)
+        f.flush()
+        os.fsync(f.fileno())
     return path
 
 
@@ -110,15 +103,10 @@ def save_program(program: torch.export.ExportedProgram, path: str | os.PathLike)
             for node in module.graph.nodes:
                 node.meta.pop("stack_trace", None)
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".pt2")
-    os.close(handle)
-    try:
-        torch.export.save(program, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    # through a file handle: the archive's inner folder is then always "archive", not named
+    # after the temporary file, so the same program gives the same bytes
+    with atomic_path(path) as tmp, open(tmp, "wb") as f:
+        torch.export.save(program, f)
     return path
 
 

@@ -32,6 +32,7 @@ from torch.utils.data import DataLoader, TensorDataset
 from tqdm.auto import tqdm
 
 from data_generation.fashion_mnist import pair_tensors
+from helpers.files import atomic_path
 from helpers.nn.fashion import DEEP_NET, FIRST_NET, make_fc
 
 NETS = {"fc": FIRST_NET, "deep": DEEP_NET}
@@ -134,9 +135,8 @@ def main(argv: list[str] | None = None) -> dict:
               f"{last['epoch']}: train {last['train_accuracy']:.2%}  "
               f"validation {last['val_accuracy']:.2%}")
     summary["seconds"] = round(time.perf_counter() - start, 1)
-    partial = args.out / (LOG + ".part")
-    partial.write_text(json.dumps(summary, indent=1) + "\n")
-    partial.replace(args.out / LOG)
+    with atomic_path(args.out / LOG) as tmp:
+        tmp.write_text(json.dumps(summary, indent=1) + "\n")
     return summary
 
 

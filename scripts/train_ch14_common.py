@@ -42,13 +42,12 @@ def save_tensors(tensors: dict, name: str, folder: Path = CHECKPOINTS) -> Path:
     file, so a crash never leaves a half-written checkpoint."""
     from safetensors.torch import save_file
 
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / name
-    partial = target.with_suffix(".part")
-    save_file({key: value.detach().contiguous().cpu() for key, value in tensors.items()},
-              str(partial))
-    partial.replace(target)
+    from helpers.files import atomic_path
+
+    target = Path(folder) / name
+    with atomic_path(target) as tmp:
+        save_file({key: value.detach().contiguous().cpu() for key, value in tensors.items()},
+                  str(tmp))
     return target
 
 

@@ -85,6 +85,8 @@ def test_a_saved_program_holds_no_file_paths_of_this_machine(tmp_path, bits):
     assert here not in _archive_text(path) and b"stack_trace" not in _archive_text(path)
     assert [p.name for p in path.parent.iterdir()] == ["f.pt2"]    # no temporary file left
     assert program_parity(torch.export.load(path), model, bits) == (0.0, True)
+    again = save_program(export_program(model, bits[:4]), tmp_path / "other_name.pt2")
+    assert again.read_bytes() == path.read_bytes()     # same program, same bytes, any file name
     with pytest.raises(TypeError, match="ExportedProgram"):
         save_program(model, tmp_path / "g.pt2")
 

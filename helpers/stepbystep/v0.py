@@ -11,7 +11,6 @@ nothing here: ``_after_backward`` (v4 clips gradients there), ``_on_train_batch_
 from __future__ import annotations
 
 import os
-import tempfile
 import warnings
 from datetime import datetime
 from pathlib import Path
@@ -24,6 +23,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from helpers.checks import check_int, check_seed
+from helpers.files import atomic_path
 
 __all__ = ["StepByStep"]
 
@@ -259,18 +259,9 @@ class StepByStep:
 
     def save_checkpoint(self, filename: str | os.PathLike) -> None:
         """Save model, optimizer, epoch count and losses; the file is replaced atomically."""
-        path = Path(filename)
-        path.parent.mkdir(parents=True, exist_ok=True)
         # write next to the target, then rename: a crash never leaves a half-written checkpoint
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                torch.save(self._checkpoint_dict(), f)
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.remove(tmp)
-            raise
+        with atomic_path(filename) as tmp:
+            torch.save(self._checkpoint_dict(), tmp)
 
     def load_checkpoint(self, filename: str | os.PathLike) -> None:
         """Restore a checkpoint written by ``save_checkpoint`` (loaded with weights_only=True)."""

@@ -1,0 +1,25 @@
+"""helpers/files.py: the one atomic-write helper behind every checkpoint and result file."""
+import pytest
+
+from helpers.files import atomic_path
+
+
+def test_the_file_appears_only_when_the_block_ends(tmp_path):
+    target = tmp_path / "sub" / "out.json"
+    with atomic_path(target) as tmp:
+        tmp.write_text("new")
+        assert not target.exists() and tmp.parent == target.parent
+    assert target.read_text() == "new"
+    assert [p.name for p in target.parent.iterdir()] == ["out.json"]
+
+
+def test_a_failing_writer_leaves_the_old_file_and_no_temporary(tmp_path):
+    target = tmp_path / "out.json"
+    target.write_text("old")
+    with pytest.raises(RuntimeError, match="half-way"):
+        with atomic_path(target, suffix=".pt2") as tmp:
+            assert tmp.suffix == ".pt2"
+            tmp.write_text("half")
+            raise RuntimeError("crash half-way")
+    assert target.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.json"]
