@@ -845,7 +845,9 @@ def discussion(report: dict) -> list[str]:
 
 def _scaling_module():
     """bench/scaling_bench.py, imported by path (bench/ is a folder of scripts, not a package)."""
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    here = str(Path(__file__).resolve().parent)
+    if here not in sys.path:   # called several times per run: add the folder once
+        sys.path.insert(0, here)
     import scaling_bench
     return scaling_bench
 
