@@ -14,25 +14,18 @@ import numbers
 import torch
 from torch.utils.data import Dataset
 
+from helpers.checks import check_int
+
 __all__ = ["CLASS_NAMES", "encode_binary", "decode_binary", "fizzbuzz_class", "say",
            "FizzBuzzDataset", "fizzbuzz_split"]
 
 CLASS_NAMES = ("FizzBuzz", "Buzz", "Fizz", "number")
 
 
-def _check_int(name: str, value, minimum: int) -> int:
-    """``value`` as an int; TypeError for a non-integer, ValueError below ``minimum``."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {value!r} ({type(value).__name__}).")
-    if value < minimum:
-        raise ValueError(f"{name} must be at least {minimum}, got {value}.")
-    return int(value)
-
-
 def encode_binary(n: int, bits: int = 10) -> torch.Tensor:
     """The ``bits`` binary digits of ``n``, most significant first, as a float32 tensor."""
-    n = _check_int("n", n, 0)
-    bits = _check_int("bits", bits, 1)
+    n = check_int("n", n, 0)
+    bits = check_int("bits", bits, 1)
     if n >= 2 ** bits:
         raise ValueError(f"{n} needs more than {bits} binary digits; raise bits to at least "
                          f"{n.bit_length()}.")
@@ -54,7 +47,7 @@ def decode_binary(x: torch.Tensor) -> int:
 
 def fizzbuzz_class(n: int) -> int:
     """0 if ``n`` is a multiple of 15, 1 of 5 only, 2 of 3 only, else 3."""
-    n = _check_int("n", n, 0)
+    n = check_int("n", n, 0)
     if n % 15 == 0:
         return 0
     if n % 5 == 0:
@@ -66,8 +59,8 @@ def fizzbuzz_class(n: int) -> int:
 
 def say(n: int, cls: int) -> str:
     """What a player says for ``n`` when the class is ``cls``: a word, or the number itself."""
-    n = _check_int("n", n, 0)
-    cls = _check_int("cls", int(cls) if isinstance(cls, torch.Tensor) else cls, 0)
+    n = check_int("n", n, 0)
+    cls = check_int("cls", int(cls) if isinstance(cls, torch.Tensor) else cls, 0)
     if cls >= len(CLASS_NAMES):
         raise ValueError(f"cls must be one of 0, 1, 2, 3 (see CLASS_NAMES), got {cls}.")
     return str(n) if cls == 3 else CLASS_NAMES[cls]
@@ -81,9 +74,9 @@ class FizzBuzzDataset(Dataset):
 
     def __init__(self, start: int = 0, end: int = 1000, bits: int = 10,
                  next_number: bool = True):
-        self.start = _check_int("start", start, 0)
-        self.end = _check_int("end", end, self.start + 1)
-        self.bits = _check_int("bits", bits, 1)
+        self.start = check_int("start", start, 0)
+        self.end = check_int("end", end, self.start + 1)
+        self.bits = check_int("bits", bits, 1)
         if not isinstance(next_number, bool):
             raise TypeError(f"next_number must be True or False, got {next_number!r}.")
         self.next_number = next_number
@@ -112,9 +105,9 @@ class FizzBuzzDataset(Dataset):
 def fizzbuzz_split(n: int = 1000, n_test: int = 100,
                    seed: int = 42) -> tuple[torch.Tensor, torch.Tensor]:
     """Shuffle ``0..n-1`` with a generator seeded ``seed``; return (train, test) index tensors."""
-    n = _check_int("n", n, 2)
-    n_test = _check_int("n_test", n_test, 1)
-    seed = _check_int("seed", seed, 0)
+    n = check_int("n", n, 2)
+    n_test = check_int("n_test", n_test, 1)
+    seed = check_int("seed", seed, 0)
     if n_test >= n:
         raise ValueError(f"n_test must leave some training numbers: got n_test={n_test} "
                          f"out of n={n}.")

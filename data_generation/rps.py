@@ -57,7 +57,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageFilter
 
-from data_generation._checks import check_positive_int
+from helpers.checks import check_positive_int
 
 __all__ = ["CLASSES", "TRAIN_FOLDER", "TEST_FOLDER", "GENERATOR_VERSION", "DEFAULT_ROOT",
            "draw_hand", "make_rps_folders", "ensure_rps", "rps_is_complete"]

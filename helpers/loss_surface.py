@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from helpers._checks import check_int as _positive_int
+from helpers.checks import check_int as _positive_int
 
 __all__ = [
     "CrossSections", "FiniteDifference",

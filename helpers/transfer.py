@@ -20,7 +20,6 @@ The modules the chapter shows (``BasicConv2d``, ``Inception``, ``TinyInceptionNe
 """
 from __future__ import annotations
 
-import numbers
 from collections.abc import Sequence
 
 import numpy as np
@@ -30,6 +29,8 @@ from torch import nn
 from torch.utils.data import DataLoader, Subset, TensorDataset
 from torchvision.ops import FrozenBatchNorm2d
 
+from helpers.checks import check_int
+
 __all__ = ["freeze_model", "freeze_batchnorm", "preprocessed_dataset", "inception_loss",
            "stratified_subset", "top_predictions", "count_macs", "train_with_side_head"]
 
@@ -38,14 +39,6 @@ def _check_module(model) -> nn.Module:
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}.")
     return model
-
-
-def _check_pos_int(name: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be a positive integer (an int), got {value!r}.")
-    if value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}.")
-    return int(value)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -156,7 +149,7 @@ def stratified_subset(dataset, n_per_class: int, seed: int = 42) -> Subset:
     if targets is None:
         raise TypeError("dataset must have a 'targets' attribute (one label per item), "
                         "like torchvision's ImageFolder.")
-    n_per_class = _check_pos_int("n_per_class", n_per_class)
+    n_per_class = check_int("n_per_class", n_per_class)
     targets = np.asarray(targets)
     rng = np.random.default_rng(seed)
     chosen = []
@@ -173,7 +166,7 @@ def top_predictions(model: nn.Module, images: torch.Tensor, categories: Sequence
                     k: int = 3) -> list[list[tuple[str, float]]]:
     """The ``k`` most likely (class name, probability) pairs for every image of a batch."""
     _check_module(model)
-    k = _check_pos_int("k", k)
+    k = check_int("k", k)
     if not isinstance(images, torch.Tensor) or images.ndim != 4:
         raise ValueError("images must be a (N, C, H, W) tensor, e.g. img.unsqueeze(0) for one.")
     was_training = model.training
@@ -199,8 +192,8 @@ def count_macs(model: nn.Module, image_size: int = 224, in_channels: int = 3) ->
     (batch norm, activations, pooling, additions) are cheap and not counted, as is customary.
     """
     _check_module(model)
-    image_size = _check_pos_int("image_size", image_size)
-    in_channels = _check_pos_int("in_channels", in_channels)
+    image_size = check_int("image_size", image_size)
+    in_channels = check_int("in_channels", in_channels)
     total = []
 
     def conv_hook(layer, inputs, output):
@@ -238,7 +231,7 @@ def train_with_side_head(model: nn.Module, optimizer: torch.optim.Optimizer, tra
     holds for every epoch, not only for every mini-batch.
     """
     model = _check_module(model)
-    n_epochs = _check_pos_int("n_epochs", n_epochs)
+    n_epochs = check_int("n_epochs", n_epochs)
     device = _model_device(model)
     history = {"main": [], "aux": [], "total": []}
     for _ in range(n_epochs):

@@ -1,9 +1,10 @@
-"""Tests for helpers/checks.py and the two old modules that now re-export it."""
+"""Tests for helpers/checks.py, the one home of the argument checks."""
 import numpy as np
 import pytest
 
-import data_generation._checks as old_generator_checks
-import helpers._checks as old_helper_checks
+import ast
+from pathlib import Path
+
 from helpers import checks
 from helpers.checks import (ArgumentTypeError, check_bool, check_fraction, check_int,
                             check_non_negative, check_number, check_positive,
@@ -59,8 +60,15 @@ def test_type_errors_are_also_value_errors_for_older_callers():
     assert issubclass(ArgumentTypeError, TypeError) and issubclass(ArgumentTypeError, ValueError)
 
 
-def test_the_old_modules_are_shims_over_helpers_checks():
-    assert old_helper_checks.check_int is checks.check_int
-    assert old_generator_checks.check_positive_int is checks.check_int
-    assert old_generator_checks.check_fraction is checks.check_fraction
-    assert old_generator_checks.check_non_negative is checks.check_non_negative
+def test_no_other_module_defines_its_own_check_functions():
+    """One home: a ``check_*`` function defined anywhere else in helpers/ or data_generation/ is a copy."""
+    root = Path(__file__).resolve().parents[1]
+    names = {n for n in dir(checks) if n.startswith("check_")}
+    copies = []
+    for path in sorted([*root.glob("helpers/**/*.py"), *root.glob("data_generation/**/*.py")]):
+        if path.name == "checks.py" and path.parent.name == "helpers":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.FunctionDef) and node.name in names:
+                copies.append(f"{path.relative_to(root)}:{node.lineno} {node.name}")
+    assert names and not copies, f"use helpers.checks instead of these copies: {copies}"

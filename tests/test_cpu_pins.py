@@ -38,6 +38,7 @@ def cpu_has_avx2() -> bool:
 def test_the_makefile_pins_avx2():
     assert makefile_pins() == {"ATEN_CPU_CAPABILITY": "avx2", "ONEDNN_MAX_CPU_ISA": "AVX2",
                                "MKL_CBWR": "AVX2"}
+    assert _root_conftest._PINNED == makefile_pins()  # the warning checks the same values
 
 
 def test_every_notebook_sets_the_same_pins_in_its_first_cell():
@@ -85,7 +86,12 @@ def test_this_process_runs_the_avx2_kernels():
         assert "AVX2" in reproducibility_warning()
 
 
-@pytest.mark.parametrize("env, expected", [({}, "not set"), ({"ATEN_CPU_CAPABILITY": "avx2"}, "not set")])
+@pytest.mark.parametrize("env, expected", [
+    ({}, "not set"), ({"ATEN_CPU_CAPABILITY": "avx2"}, "not set"),
+    ({"ATEN_CPU_CAPABILITY": "avx512", "ONEDNN_MAX_CPU_ISA": "AVX2", "MKL_CBWR": "AVX2"},
+     "ATEN_CPU_CAPABILITY=avx512 overrides the pin"),
+    ({"ATEN_CPU_CAPABILITY": "avx2", "ONEDNN_MAX_CPU_ISA": "ALL", "MKL_CBWR": "AUTO"},
+     "ONEDNN_MAX_CPU_ISA=ALL, MKL_CBWR=AUTO overrides the pin")])
 def test_the_warning_names_missing_pins(monkeypatch, env, expected):
     for name in ("ATEN_CPU_CAPABILITY", "ONEDNN_MAX_CPU_ISA", "MKL_CBWR"):
         monkeypatch.delenv(name, raising=False)

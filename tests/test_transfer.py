@@ -213,7 +213,7 @@ def test_stratified_subset_errors():
     ds = LabelledList([0, 0, 1])
     with pytest.raises(ValueError, match="fewer than"):
         stratified_subset(ds, 2)
-    with pytest.raises(ValueError, match="positive integer"):
+    with pytest.raises(ValueError, match="at least 1"):
         stratified_subset(ds, 0)
     with pytest.raises(TypeError, match="targets"):
         stratified_subset(TensorDataset(torch.zeros(3)), 1)

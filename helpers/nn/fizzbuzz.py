@@ -18,7 +18,7 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 from data_generation.fizzbuzz import encode_binary, say
-from helpers._checks import check_int
+from helpers.checks import check_int
 
 __all__ = ["MyLinear", "FizzBuzzNet", "fizzbuzz_classifier", "train_fizzbuzz", "accuracy",
            "play"]

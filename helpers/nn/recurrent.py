@@ -26,7 +26,7 @@ import torch
 import torch.nn as nn
 import torch.nn.utils.rnn as rnn_utils
 
-from helpers._checks import check_int
+from helpers.checks import check_int
 
 __all__ = ["ManualRNNCell", "ManualGRUCell", "ManualLSTMCell", "run_cell", "linear_layers",
            "layer_state_dict", "last_outputs", "SequenceClassifier", "SquareModel",
