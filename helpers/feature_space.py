@@ -109,29 +109,26 @@ def space_stages(model: nn.Sequential, n_features: int = 2) -> list[tuple[int, s
 
 
 @torch.no_grad()
+def _run_part(part: nn.Module, model: nn.Module, points) -> np.ndarray:
+    """Run ``part`` (a slice of ``model``) in eval mode on ``points``; restore the model's mode."""
+    was_training = model.training
+    model.eval()
+    try:
+        device = next(model.parameters()).device
+        out = part(_as_tensor(points).to(device))
+    finally:
+        model.train(was_training)
+    return out.cpu().numpy()
+
+
 def map_to_stage(model: nn.Sequential, points, index: int) -> np.ndarray:
     """Send ``points`` (N, n_features) through ``model[:index]`` and return a NumPy array."""
-    was_training = model.training
-    model.eval()
-    try:
-        device = next(model.parameters()).device
-        out = model[:index](_as_tensor(points).to(device))
-    finally:
-        model.train(was_training)
-    return out.cpu().numpy()
+    return _run_part(model[:index], model, points)
 
 
-@torch.no_grad()
 def predict_from_stage(model: nn.Sequential, points, index: int) -> np.ndarray:
     """Probability of the positive class for ``points`` living in the space at ``index``."""
-    was_training = model.training
-    model.eval()
-    try:
-        device = next(model.parameters()).device
-        out = model[index:](_as_tensor(points).to(device))
-    finally:
-        model.train(was_training)
-    return out.cpu().numpy()
+    return _run_part(model[index:], model, points)
 
 
 def make_grid_lines(xlim: tuple[float, float] = (-1.0, 1.0), ylim: tuple[float, float] = (-0.6, 1.1),

@@ -336,6 +336,9 @@ class EncoderPe(nn.Module):
 class DecoderPe(nn.Module):
     """:class:`DecoderSelfAttn` behind a :class:`PositionalEncoding` of the raw points."""
 
+    # Labelled duplicate: mirrors EncoderPe line for line on purpose (the chapter shows them side by
+    # side); only the wrapped layer and the memory argument differ.
+
     def __init__(self, n_heads: int, d_model: int, ff_units: int, n_features: int | None = None,
                  max_len: int = 100):
         super().__init__()

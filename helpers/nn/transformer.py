@@ -294,6 +294,8 @@ class PatchEmbed(nn.Module):
         super().__init__()
         self.img_size = check_int("img_size", img_size)
         self.patch_size = check_int("patch_size", patch_size)
+        # Labelled duplicate: the same shape as MultiHeadAttention's d_model check (an argument and
+        # the divisibility it needs), with its own message.
         if self.img_size % self.patch_size:
             raise ValueError(f"img_size={img_size} is not a multiple of patch_size={patch_size}:"
                              f" the last row and column of patches would be cut off.")

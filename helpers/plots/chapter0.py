@@ -77,6 +77,19 @@ def _line(ax, b, w, x_min=0.0, x_max=1.0, **kwargs) -> None:
     ax.plot(xs, _scalar(b) + _scalar(w) * xs, **kwargs)
 
 
+def _data_with_lines(x, y, lines, title: str, ylim: tuple[float, float]) -> Figure:
+    """The training data with one or more lines ``(b, w, style)`` and a legend of their labels."""
+    fig, ax = plt.subplots(figsize=(6, 4.5))
+    _scatter_data(ax, x, y)
+    for b, w, style in lines:
+        _line(ax, b, w, **style)
+    ax.set_ylim(*ylim)
+    ax.set_title(title)
+    ax.legend(loc="upper left")
+    fig.tight_layout()
+    return fig
+
+
 # --------------------------------------------------------------------------------------------
 # data and predictions
 # --------------------------------------------------------------------------------------------
@@ -94,15 +107,10 @@ def plot_train_val(x_train, y_train, x_val, y_val) -> Figure:
 
 def plot_initial_guess(x_train, y_train, b, w) -> Figure:
     """Show the training data and the (bad) line drawn by randomly initialised b and w."""
-    fig, ax = plt.subplots(figsize=(6, 4.5))
-    _scatter_data(ax, x_train, y_train)
-    _line(ax, b, w, color=GUESS, linestyle="--", linewidth=2,
-          label=f"b = {_scalar(b):.2f}, w = {_scalar(w):.2f}")
-    ax.set_ylim(-0.5, 3.1)
-    ax.set_title("Step 1: predictions of the random guess")
-    ax.legend(loc="upper left")
-    fig.tight_layout()
-    return fig
+    guess = dict(color=GUESS, linestyle="--", linewidth=2,
+                 label=f"b = {_scalar(b):.2f}, w = {_scalar(w):.2f}")
+    return _data_with_lines(x_train, y_train, [(b, w, guess)],
+                            "Step 1: predictions of the random guess", (-0.5, 3.1))
 
 
 def plot_first_error(x_train, y_train, b, w, index: int = 0) -> Figure:
@@ -171,20 +179,20 @@ def plot_cross_section(bs, ws, losses, b, w, fixed: str = "b") -> Figure:
     fig, axs = plt.subplots(1, 2, figsize=(11, 4.5))
     _contour(axs[0], bs, ws, losses, label_levels=False)
     axs[0].scatter([cs.b_fixed], [cs.w_fixed], color=GUESS, s=40, zorder=3)
+    # cutting at fixed b leaves the loss as a function of w, and the other way round
     if fixed == "b":
         axs[0].axvline(cs.b_fixed, color=FIXED_B, linestyle="--", linewidth=2)
-        axs[1].plot(cs.w_values, cs.loss_vs_w, color=FIXED_B, linestyle="--", linewidth=2)
-        axs[1].scatter([cs.w_fixed], [np.interp(cs.w_fixed, cs.w_values, cs.loss_vs_w)],
-                       color=GUESS, s=40, zorder=3, label="start")
-        axs[1].set_xlabel("w")
-        axs[1].set_title(f"Fixed: b = {cs.b_fixed:.2f}")
+        free, values, curve, start, colour = "w", cs.w_values, cs.loss_vs_w, cs.w_fixed, FIXED_B
+        title = f"Fixed: b = {cs.b_fixed:.2f}"
     else:
         axs[0].axhline(cs.w_fixed, color=FIXED_W, linestyle="--", linewidth=2)
-        axs[1].plot(cs.b_values, cs.loss_vs_b, color=FIXED_W, linestyle="--", linewidth=2)
-        axs[1].scatter([cs.b_fixed], [np.interp(cs.b_fixed, cs.b_values, cs.loss_vs_b)],
-                       color=GUESS, s=40, zorder=3, label="start")
-        axs[1].set_xlabel("b")
-        axs[1].set_title(f"Fixed: w = {cs.w_fixed:.2f}")
+        free, values, curve, start, colour = "b", cs.b_values, cs.loss_vs_b, cs.b_fixed, FIXED_W
+        title = f"Fixed: w = {cs.w_fixed:.2f}"
+    axs[1].plot(values, curve, color=colour, linestyle="--", linewidth=2)
+    axs[1].scatter([start], [np.interp(start, values, curve)], color=GUESS, s=40, zorder=3,
+                   label="start")
+    axs[1].set_xlabel(free)
+    axs[1].set_title(title)
     axs[0].set_title("Where we cut the surface")
     axs[1].set_ylabel("MSE (loss)")
     axs[1].grid(alpha=0.3)
@@ -257,17 +265,12 @@ def plot_geometric_gradients(x, y, b, w, step: float = 0.12) -> Figure:
 
 def plot_update(x_train, y_train, b_before, w_before, b_after, w_after) -> Figure:
     """Compare the line before and after one gradient-descent update."""
-    fig, ax = plt.subplots(figsize=(6, 4.5))
-    _scatter_data(ax, x_train, y_train)
-    _line(ax, b_before, w_before, color=GUESS, linestyle="--", linewidth=2,
-          label=f"before: b = {_scalar(b_before):.2f}, w = {_scalar(w_before):.2f}")
-    _line(ax, b_after, w_after, color=FIT, linestyle="-", linewidth=2,
-          label=f"after:   b = {_scalar(b_after):.2f}, w = {_scalar(w_after):.2f}")
-    ax.set_ylim(-0.5, 3.1)
-    ax.set_title("Step 4: one update")
-    ax.legend(loc="upper left")
-    fig.tight_layout()
-    return fig
+    before = dict(color=GUESS, linestyle="--", linewidth=2,
+                  label=f"before: b = {_scalar(b_before):.2f}, w = {_scalar(w_before):.2f}")
+    after = dict(color=FIT, linestyle="-", linewidth=2,
+                 label=f"after:   b = {_scalar(b_after):.2f}, w = {_scalar(w_after):.2f}")
+    return _data_with_lines(x_train, y_train, [(b_before, w_before, before), (b_after, w_after, after)],
+                            "Step 4: one update", (-0.5, 3.1))
 
 
 def plot_learning_rate_step(x, y, b, w, grad_b: float, grad_w: float, lr: float) -> Figure:
@@ -372,15 +375,8 @@ def plot_feature_scales(features: Sequence[tuple], y) -> Figure:
 # --------------------------------------------------------------------------------------------
 def plot_final_fit(x_train, y_train, b, w) -> Figure:
     """Show the training data with the line found after training."""
-    fig, ax = plt.subplots(figsize=(6, 4.5))
-    _scatter_data(ax, x_train, y_train)
-    _line(ax, b, w, color=FIT, linewidth=2.5,
-          label=f"b = {_scalar(b):.4f}, w = {_scalar(w):.4f}")
-    ax.set_ylim(0, 3.1)
-    ax.set_title("The fitted model")
-    ax.legend(loc="upper left")
-    fig.tight_layout()
-    return fig
+    fit = dict(color=FIT, linewidth=2.5, label=f"b = {_scalar(b):.4f}, w = {_scalar(w):.4f}")
+    return _data_with_lines(x_train, y_train, [(b, w, fit)], "The fitted model", (0, 3.1))
 
 
 def plot_gd_paths(x, y, paths: Mapping[str, np.ndarray], minimum: tuple[float, float],

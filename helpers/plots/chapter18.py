@@ -33,6 +33,8 @@ def pipeline_map(main: Sequence[str], branch: Sequence[str], branch_from: int = 
     if branch:
         ax.annotate("", xy=(branch_from, 0.2), xytext=(branch_from, 0.8),
                     arrowprops=dict(arrowstyle="->"))
+    # Labelled duplicate: the usual frame of a schematic (limits, no axes, title), alike in shape
+    # to chapter10.py's head diagram and nothing more.
     ax.set_xlim(-0.6, width - 0.4)
     ax.set_ylim(-0.5, 1.5)
     ax.axis("off")

@@ -57,6 +57,14 @@ def _check_weights(weights, bias) -> tuple[float, float, float]:
     return float(w[0]), float(w[1]), float(b[0])
 
 
+def _feature_axes(ax, half_width: float) -> None:
+    """Label the axes x1 and x2 and show the square [-half_width, half_width] of feature space."""
+    ax.set_xlabel(r"$x_1$")
+    ax.set_ylabel(r"$x_2$")
+    ax.set_xlim([-half_width, half_width])
+    ax.set_ylim([-half_width, half_width])
+
+
 def plot_moons(X_train, y_train, X_val, y_val) -> Figure:
     """Two scatter panels of the standardized moons: training set (left), validation set (right)."""
     X_train, y_train = _check_xy(X_train, y_train)
@@ -65,10 +73,7 @@ def plot_moons(X_train, y_train, X_val, y_val) -> Figure:
     for ax, X, y, title in ((axs[0], X_train, y_train, "Train"),
                             (axs[1], X_val, y_val, "Validation")):
         ax.scatter(X[:, 0], X[:, 1], c=y, cmap=CLASS_CMAP, vmin=0, vmax=1, edgecolors="k", s=60)
-        ax.set_xlabel(r"$x_1$")
-        ax.set_ylabel(r"$x_2$")
-        ax.set_xlim([-2.3, 2.3])
-        ax.set_ylim([-2.3, 2.3])
+        _feature_axes(ax, 2.3)
         ax.set_title(title)
     fig.tight_layout()
     return fig
@@ -206,10 +211,7 @@ def plot_decision_boundary(weights, bias, X, y, title: str = "Training") -> Figu
     ax3.set_title(r"$p = \sigma(z)$ and the boundary $p = 0.5$")
 
     for ax in (ax1, ax2, ax3):
-        ax.set_xlabel(r"$x_1$")
-        ax.set_ylabel(r"$x_2$")
-        ax.set_xlim([-2.5, 2.5])
-        ax.set_ylim([-2.5, 2.5])
+        _feature_axes(ax, 2.5)
     fig.suptitle(title)
     fig.tight_layout()
     return fig
@@ -298,10 +300,7 @@ def plot_contour_and_line(weights, bias, X, y, probabilities, threshold: float =
     fig.colorbar(contour, ax=axs[0])
     _boundary_line(axs[0], w1, w2, b)
     axs[0].scatter(X[:, 0], X[:, 1], c=y, cmap=CLASS_CMAP, vmin=0, vmax=1, edgecolors="k", s=50)
-    axs[0].set_xlim([-2.5, 2.5])
-    axs[0].set_ylim([-2.5, 2.5])
-    axs[0].set_xlabel(r"$x_1$")
-    axs[0].set_ylabel(r"$x_2$")
+    _feature_axes(axs[0], 2.5)
     axs[0].set_title("Validation points")
     plot_probability_line(y, probabilities, threshold=threshold, ax=axs[1])
     fig.tight_layout()

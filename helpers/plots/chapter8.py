@@ -364,6 +364,18 @@ def _column_limits(rows) -> list[float]:
             for j in range(len(rows[0]))]
 
 
+def _stage_grid(rows, titles, colors, lims, figsize, digits: int) -> Figure:
+    """One row of four hidden-space panels per ``(spaces, points)`` in ``rows``, the point printed."""
+    fig, axs = plt.subplots(len(rows), 4, figsize=figsize, squeeze=False)
+    for r, (spaces, points) in enumerate(rows):
+        for j in range(4):
+            x, y = points[j][0], points[j][1]
+            _draw_space(axs[r, j], spaces[j], points[j], colors[r],
+                        f"{titles[r][j]}\n[{x:.{digits}f}, {y:.{digits}f}]", lims[j])
+    fig.tight_layout()
+    return fig
+
+
 def _rnn_stages(cell: ManualRNNCell, x: torch.Tensor, h: torch.Tensor):
     """The four stages of one RNN step for the grid and for the actual state."""
     Wx, bx, Wh, bh = cell.gate_weights()[0]
@@ -390,11 +402,7 @@ def feature_space_steps(cell: nn.Module, x, h=None) -> Figure:
     lines = _grid_lines()
     spaces = [_map_lines(lines, fn) for fn in fns]
     lim = max(1.1, max(np.abs(np.concatenate(s)).max() for s in spaces) * 1.05)
-    fig, axs = plt.subplots(1, 4, figsize=(14, 3.8))
-    for ax, space, point, title in zip(axs, spaces, points, titles):
-        _draw_space(ax, space, point, "k", f"{title}\n[{point[0]:.4f}, {point[1]:.4f}]", lim)
-    fig.tight_layout()
-    return fig
+    return _stage_grid([(spaces, points)], [titles], ["k"], [lim] * 4, (14, 3.8), digits=4)
 
 
 def rnn_journey(model: nn.Module, sequence) -> Figure:
@@ -411,14 +419,9 @@ def rnn_journey(model: nn.Module, sequence) -> Figure:
             h = torch.as_tensor(points[-1])
     lims = _column_limits([spaces for spaces, _ in rows])
     titles = ["hidden state", "transformed ($t_h$)", "translated ($+t_x$)", "activated (tanh)"]
-    fig, axs = plt.subplots(len(seq), 4, figsize=(12, 3 * len(seq)), squeeze=False)
-    for t, (spaces, points) in enumerate(rows):
-        color = CORNER_COLORS[CORNER_NAMES.index(names[t])]
-        for j in range(4):
-            title = f"{names[t]}: {titles[j]}\n[{points[j][0]:.2f}, {points[j][1]:.2f}]"
-            _draw_space(axs[t, j], spaces[j], points[j], color, title, lims[j])
-    fig.tight_layout()
-    return fig
+    colors = [CORNER_COLORS[CORNER_NAMES.index(name)] for name in names]
+    row_titles = [[f"{name}: {title}" for title in titles] for name in names]
+    return _stage_grid(rows, row_titles, colors, lims, (12, 3 * len(seq)), digits=2)
 
 
 def hidden_path(model: nn.Module, sequence) -> Figure:
