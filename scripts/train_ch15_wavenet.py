@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from pathlib import Path
@@ -35,6 +34,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from data_generation.tones import NOTES, estimate_pitch, make_tones, nearest_note  # noqa: E402
+from helpers.files import atomic_path  # noqa: E402
 from helpers.nn.autoregressive import WaveNet, train_wavenet  # noqa: E402
 
 OUT = ROOT / "checkpoints" / "ch15"
@@ -64,9 +64,8 @@ def main() -> None:
     hits = sum(nearest_note(p) == int(c) for p, c in zip(pitches, cond))
     OUT.mkdir(parents=True, exist_ok=True)
     weights, report = OUT / "wavenet_tones.pt", OUT / "wavenet_tones.json"
-    tmp = weights.with_suffix(".tmp")
-    torch.save(model.state_dict(), tmp)
-    os.replace(tmp, weights)                        # atomic: never a half-written checkpoint
+    with atomic_path(weights) as tmp:               # never a half-written checkpoint
+        torch.save(model.state_dict(), tmp)
     summary = {"config": CONFIG, "onset_share": ONSETS, "steps": STEPS, "window": LENGTH,
                "batch": BATCH, "lr": LR,
                "seed": SEED, "parameters": sum(p.numel() for p in model.parameters()),

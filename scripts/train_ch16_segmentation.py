@@ -26,7 +26,6 @@ import json  # noqa: E402
 import math  # noqa: E402
 import platform  # noqa: E402
 import sys  # noqa: E402
-import tempfile  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -39,6 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from data_generation.scenes import make_dataset  # noqa: E402
+from helpers.files import atomic_path  # noqa: E402
 from helpers.metrics_segmentation import evaluate_segmentation, segmentation_scores  # noqa: E402
 from helpers.nn.segmentation import MODEL_NAMES, build_model  # noqa: E402
 
@@ -100,11 +100,8 @@ def train(name: str) -> dict:
 def save_atomically(model, log, name: str) -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     state = {k: v.detach().contiguous() for k, v in model.state_dict().items()}
-    with tempfile.NamedTemporaryFile(dir=OUT, suffix=".tmp", delete=False) as tmp:
-        pass
-    save_file(state, tmp.name)
-    os.chmod(tmp.name, 0o644)  # NamedTemporaryFile creates it private
-    os.replace(tmp.name, OUT / f"{name}.safetensors")
+    with atomic_path(OUT / f"{name}.safetensors") as tmp:
+        save_file(state, str(tmp))
     log |= {"settings": SETTINGS, "torch": torch.__version__, "python": platform.python_version(),
             "cpu_capability": os.environ["ATEN_CPU_CAPABILITY"]}
     (OUT / f"{name}.json").write_text(json.dumps(log, indent=1) + "\n")

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import platform
 import sys
 from dataclasses import replace
@@ -30,6 +29,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from helpers.files import atomic_path  # noqa: E402
 from helpers.rl import DQNConfig, train_dqn  # noqa: E402
 
 OUT = Path(__file__).resolve().parents[1] / "checkpoints" / "ch17"
@@ -47,18 +47,16 @@ def versions() -> dict:
 
 
 def write_json(path: Path, payload: dict) -> None:
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(payload, indent=1) + "\n")
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(payload, indent=1) + "\n")
 
 
 def run_main() -> None:
     config = DQNConfig(total_steps=MAIN_STEPS, seed=0)
     log, best = train_dqn(config, progress=True, stop_at=500.0)
     log["versions"] = versions()
-    tmp = OUT / "dqn_cartpole.tmp"
-    torch.save(best, tmp)
-    os.replace(tmp, OUT / "dqn_cartpole.pt")
+    with atomic_path(OUT / "dqn_cartpole.pt") as tmp:
+        torch.save(best, tmp)
     write_json(OUT / "log_main.json", log)
     print("main:", list(zip(log["eval_steps"], log["eval_means"])), f"{log['wall_s']:.0f} s")
 

@@ -67,3 +67,44 @@ def test_stored_outputs_are_complete_and_portable(path):
                 f"an absolute path leaks into the output of: {source(c)[:120]}"
         if "raises-exception" in tags:
             assert source(c).startswith("# NBVAL_RAISES_EXCEPTION")
+
+
+def replaced_names(path: Path) -> list[tuple[str, int, int, str]]:
+    """(name, defining cell, importing cell, module) for every notebook class or function that a
+    later ``from helpers... import`` replaces under the same name."""
+    import ast
+    defined, found = {}, []
+    for i, cell in enumerate(cells(path)):
+        if cell["cell_type"] != "code":
+            continue
+        # IPython magics and shell lines become `pass`, keeping their indentation
+        code = "\n".join(re.sub(r"^(\s*)[%!].*", r"\1pass", line)
+                         for line in source(cell).splitlines())
+        for node in ast.parse(code).body:
+            if isinstance(node, (ast.ClassDef, ast.FunctionDef)):
+                defined.setdefault(node.name, i)
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("helpers"):
+                found += [(alias.asname or alias.name, defined[alias.asname or alias.name], i,
+                           node.module) for alias in node.names
+                          if (alias.asname or alias.name) in defined]
+    return found
+
+
+def test_the_replacement_scan_finds_chapter_4s_data_helpers():
+    names = {name for name, *_ in replaced_names(ROOT / "notebooks" / "Chapter04.ipynb")}
+    assert names == {"TransformedTensorDataset", "index_splitter", "make_balanced_sampler"}
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_no_notebook_silently_replaces_its_own_class_with_a_helper(path):
+    """A name the chapter built and then imports from helpers/ is first compared with the helper
+    (a cell between the two calls ``<module alias>.<name>``) and the text says it is replaced."""
+    all_cells = cells(path)
+    for name, built, imported, module in replaced_names(path):
+        between = [source(c) for c in all_cells[built + 1:imported]]
+        compared = any(re.search(rf"\w\.{name}\(", text) for text in between
+                       if "import" in text or "helpers" in text)
+        said = any(name in text or "replaces" in text for text in between[-3:])
+        assert compared, (f"{path.name} imports {name} from {module} (cell {imported}) over its own "
+                          f"version (cell {built}) without a cell comparing the two first")
+        assert said, f"{path.name}: say in the text before cell {imported} that {name} is replaced"
