@@ -26,6 +26,7 @@ from torchvision.datasets import FashionMNIST
 from torchvision.transforms.v2 import functional as TF
 
 from helpers.checks import check_bool, check_int
+from helpers.files import atomic_path
 
 __all__ = ["DEBIAN_DIR", "FILES", "CLASSES", "prepare_fashion_mnist", "fashion_mnist",
            "TwoClassSubset", "two_class_subset", "PairTensors", "pair_tensors"]
@@ -64,10 +65,11 @@ def prepare_fashion_mnist(root, source=None) -> Path:
                 "Debian's package: run `sudo apt-get install dataset-fashion-mnist` (or `make "
                 "setup`), or pass source= the folder that holds the four .gz IDX files.")
         raw.mkdir(parents=True, exist_ok=True)
-        partial = target.with_suffix(".part")
-        with gzip.open(packed, "rb") as src, open(partial, "wb") as dst:
+        # a crash half-way leaves no truncated file behind, and two processes unzipping at once
+        # each write their own temporary file
+        with atomic_path(target) as partial, gzip.open(packed, "rb") as src, \
+                open(partial, "wb") as dst:
             shutil.copyfileobj(src, dst)
-        partial.replace(target)  # a crash half-way leaves no truncated file behind
     return root
 
 
