@@ -30,8 +30,8 @@ if os.environ.get("BOOK_NETGUARD") == "1":
         if sock.family in (socket.AF_INET, socket.AF_INET6) and not _is_local(address):
             raise NetworkAccessDenied(
                 f"network access to {address!r} is blocked while testing (BOOK_NETGUARD=1); "
-                "the book must run offline: load data from the repository, ../shared/data "
-                "or an installed package instead.")
+                "the book must run offline: load data from the repository, generate it, "
+                "or read it from an installed package instead.")
 
     def _guarded_connect(self, address):
         _check(self, address)
