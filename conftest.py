@@ -41,11 +41,6 @@ def reproducibility_warning() -> str | None:
             "nbval; everything else is unaffected.")
 
 
-def pytest_report_header(config):
-    note = reproducibility_warning()
-    return [note] if note else []
-
-
 def pytest_terminal_summary(terminalreporter):
     note = reproducibility_warning()
     if note:

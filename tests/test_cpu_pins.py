@@ -99,3 +99,16 @@ def test_the_warning_names_missing_pins(monkeypatch, env, expected):
         monkeypatch.setenv(name, value)
     if cpu_has_avx2():
         assert expected in reproducibility_warning()
+
+
+@pytest.mark.parametrize("capability, times", [("avx2", 0), ("avx512", 1)])
+def test_a_test_run_prints_the_note_once_and_only_when_the_pin_is_off(capability, times):
+    """A whole pytest run (here one small test) prints the note exactly once when a pin is
+    overridden, and not at all under the pins."""
+    import subprocess
+    env = {**os.environ, **makefile_pins(), "ATEN_CPU_CAPABILITY": capability}
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                          "tests/test_checks.py::test_good_values_come_back_as_plain_python_types"],
+                         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stdout[-2000:]
+    assert run.stdout.count("NOTE on reproducibility") == times, run.stdout[-2000:]
