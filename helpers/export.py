@@ -103,8 +103,8 @@ def save_program(program: torch.export.ExportedProgram, path: str | os.PathLike)
             for node in module.graph.nodes:
                 node.meta.pop("stack_trace", None)
     path = Path(path)
-    # through a file handle: the archive's inner folder is then always "archive", not named
-    # after the temporary file, so the same program gives the same bytes
+    # through a file handle: the archive's inner folder is then always "archive" instead of the
+    # file's own name, so the same program gives the same bytes under any file name
     with atomic_path(path) as tmp, open(tmp, "wb") as f:
         torch.export.save(program, f)
     return path
