@@ -4,6 +4,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -105,7 +106,6 @@ def test_the_warning_names_missing_pins(monkeypatch, env, expected):
 def test_a_test_run_prints_the_note_once_and_only_when_the_pin_is_off(capability, times):
     """A whole pytest run (here one small test) prints the note exactly once when a pin is
     overridden, and not at all under the pins."""
-    import subprocess
     env = {**os.environ, **makefile_pins(), "ATEN_CPU_CAPABILITY": capability}
     run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
                           "tests/test_checks.py::test_good_values_come_back_as_plain_python_types"],

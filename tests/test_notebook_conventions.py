@@ -1,6 +1,7 @@
 """Every chapter notebook follows the book's conventions (see DESIGN.md)."""
 from __future__ import annotations
 
+import ast
 import json
 import re
 from pathlib import Path
@@ -72,7 +73,6 @@ def test_stored_outputs_are_complete_and_portable(path):
 def replaced_names(path: Path) -> list[tuple[str, int, int, str]]:
     """(name, defining cell, importing cell, module) for every notebook class or function that a
     later ``from helpers... import`` replaces under the same name."""
-    import ast
     defined, found = {}, []
     for i, cell in enumerate(cells(path)):
         if cell["cell_type"] != "code":
